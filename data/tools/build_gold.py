@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Assemble gold JSONL splits from the annotation files.
+
+Inputs (data/annotation/):
+  sample.tsv          round 1 sentences (id, article, split, stratum, text)
+  sample-2.tsv        round 2 sentences (same columns)
+  labels-N.tsv        first annotation of batch N (id, labels, directive)
+  double-b.tsv        independent second annotation of 300 sentences
+  adjudication.tsv    the adjudicator's final decisions (override)
+
+Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, and
+data/gold/stats.md with per-split label counts and Cohen's kappa of the
+double annotation (computed before adjudication).
+
+Usage: python3 data/tools/build_gold.py
+"""
+import csv
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANN = os.path.join(HERE, "..", "annotation")
+GOLD = os.path.join(HERE, "..", "gold")
+TOPICS = ["import_control", "vaccination", "infection_control", "accountability"]
+
+
+def read_tsv(path):
+    with open(path, encoding="utf-8") as f:
+        r = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(r)
+        return [dict(zip(header, row)) for row in r]
+
+
+def parse(row):
+    labels = sorted(set(x for x in row["labels"].split(",") if x and x != "-"), key=TOPICS.index)
+    assert row["directive"] in ("0", "1"), row
+    return labels, row["directive"] == "1"
+
+
+def kappa(a, b):
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def main():
+    sample = read_tsv(os.path.join(ANN, "sample.tsv"))
+    if os.path.exists(os.path.join(ANN, "sample-2.tsv")):
+        sample += read_tsv(os.path.join(ANN, "sample-2.tsv"))
+    assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"
+    first = {}
+    for name in sorted(os.listdir(ANN)):
+        if name.startswith("labels-") and name.endswith(".tsv"):
+            for row in read_tsv(os.path.join(ANN, name)):
+                first[row["id"]] = parse(row)
+    missing = [s["id"] for s in sample if s["id"] not in first]
+    assert not missing, f"{len(missing)} sentences unlabelled, e.g. {missing[:3]}"
+    stats = []
+    second_path = os.path.join(ANN, "double-b.tsv")
+    if os.path.exists(second_path):
+        second = {r["id"]: parse(r) for r in read_tsv(second_path)}
+        ids = sorted(second)
+        stats.append(f"Double annotation: {len(ids)} sentences annotated independently twice.\n")
+        stats.append("| label | agreement | Cohen's kappa | positives (A / B) |\n|---|---|---|---|")
+        for lab in TOPICS + ["directive"]:
+            get = (lambda p: p[1]) if lab == "directive" else (lambda p, lab=lab: lab in p[0])
+            a = [int(get(first[i])) for i in ids]
+            b = [int(get(second[i])) for i in ids]
+            agree = sum(x == y for x, y in zip(a, b)) / len(ids)
+            stats.append(f"| {lab} | {agree:.3f} | {kappa(a, b):.3f} | {sum(a)} / {sum(b)} |")
+        stats.append("")
+    adj_path = os.path.join(ANN, "adjudication.tsv")
+    final = dict(first)
+    if os.path.exists(adj_path):
+        adj = read_tsv(adj_path)
+        for row in adj:
+            assert row["id"] in final, row["id"]
+            final[row["id"]] = parse(row)
+        stats.append(f"Adjudication changed or confirmed {len(adj)} sentences (data/annotation/adjudication.tsv).\n")
+    os.makedirs(GOLD, exist_ok=True)
+    splits = {"train": [], "dev": [], "test": []}
+    for s in sample:
+        labels, directive = final[s["id"]]
+        src = s["id"].split("-")[0]
+        splits[s["split"]].append({
+            "id": s["id"], "text": s["text"], "labels": labels, "directive": directive,
+            "source": {"cctv": "cctv-2022", "dxy": "dxy-news-2020", "qa": "ncp-policies-qa-2020"}[src],
+            "silver": False, "article": s["article"], "stratum": s["stratum"],
+        })
+    stats.append("| split | sentences | articles | " + " | ".join(TOPICS) + " | directive |")
+    stats.append("|---|---|---|" + "---|" * (len(TOPICS) + 1))
+    for name, rows in splits.items():
+        rows.sort(key=lambda r: r["id"])
+        with open(os.path.join(GOLD, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        counts = [sum(lab in r["labels"] for r in rows) for lab in TOPICS]
+        stats.append(f"| {name} | {len(rows)} | {len(set(r['article'] for r in rows))} | "
+                     + " | ".join(map(str, counts)) + f" | {sum(r['directive'] for r in rows)} |")
+    allrows = [r for rows in splits.values() for r in rows]
+    counts = [sum(lab in r["labels"] for r in allrows) for lab in TOPICS]
+    stats.append(f"| all | {len(allrows)} | {len(set(r['article'] for r in allrows))} | "
+                 + " | ".join(map(str, counts)) + f" | {sum(r['directive'] for r in allrows)} |")
+    arts = [set(r["article"] for r in rows) for rows in splits.values()]
+    assert not (arts[0] & arts[1] or arts[0] & arts[2] or arts[1] & arts[2]), "article in two splits"
+    with open(os.path.join(GOLD, "stats.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(stats) + "\n")
+    print("\n".join(stats))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Draw the sentence sample that annotators label (gold v1).
+
+Reads ../shared/corpus (never the seed, never reserved 2020/2021 新闻联播),
+splits articles into sentences with the same rules as ANNOTATION.md
+(ends at 。！？； or a line break, quotes kept whole), and draws a fixed,
+seeded sample from documented strata:
+
+  kw:<label>   sentences that hit a recall-oriented keyword list for a topic
+               label (to make sure rare labels have enough positives; the
+               keywords only choose what gets *read*, never the label)
+  kw:directive sentences with a directive cue word (要、必须、严格……)
+  epi:<src>    random sentences from epidemic-related articles (natural mix)
+  rand:<src>   random sentences from any article of the source
+
+Every record keeps its article id; the split (train/dev/test) is a hash of
+the article id, so no article is in two splits.
+
+Round 2 (--round 2) excludes every sentence of the earlier sample and draws
+more of the rarest label (infection_control), hard negatives (foreign case
+counts, commentary) and another natural-mix stratum.
+
+Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2 EXCLUDE.tsv]
+"""
+import csv
+import hashlib
+import os
+import random
+import re
+import sys
+
+OPEN = "“「《（(『【"
+CLOSE = "”」》）)』】"
+ENDS = "。！？；!?;"
+
+
+def split_sentences(text):
+    out, cur, depth = [], [], 0
+    for ch in text:
+        if ch == "\n":
+            s = "".join(cur).strip()
+            if s:
+                out.append(s)
+            cur, depth = [], 0
+            continue
+        cur.append(ch)
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in ENDS and depth == 0:
+            s = "".join(cur).strip()
+            if s:
+                out.append(s)
+            cur = []
+    s = "".join(cur).strip()
+    if s:
+        out.append(s)
+    return out
+
+
+def cctv_articles(root):
+    d = os.path.join(root, "cctv-2022")
+    for name in sorted(os.listdir(d)):
+        if not name.startswith("2022"):
+            continue
+        day = name[:8]
+        text = open(os.path.join(d, name), encoding="utf-8").read()
+        parts = re.split(r"^### ", text, flags=re.M)
+        for i, part in enumerate(parts[1:], 1):
+            title, _, body = part.partition("\n")
+            yield f"cctv-{day}-{i:02d}", title.strip(), body
+
+
+def dxy_articles(root):
+    seen = set()
+    with open(os.path.join(root, "dxy-news-2020.csv"), encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            summ = (row.get("summary") or "").strip()
+            if not summ or summ in seen:
+                continue
+            seen.add(summ)
+            yield f"dxy-{row['_id']}", row["title"].strip(), row["title"].strip() + "\n" + summ
+
+
+def qa_articles(root):
+    with open(os.path.join(root, "ncp-policies-qa-2020.tsv"), encoding="utf-8") as f:
+        r = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(r)
+        for row in r:
+            if len(row) < 4:
+                continue
+            yield f"qa-{row[0]}", row[2].strip(), row[3]
+
+
+KW = {
+    "import_control": r"入境|境外输入|输入病例|口岸|冷链|进口|外防输入|国际航班|入境航班|来返|返乡|人物同防|进口物品|境外",
+    "vaccination": r"疫苗|接种|加强针|加强免疫",
+    "infection_control": r"院感|医院感染|交叉感染|发热门诊|预检分诊|定点医院|三区两通道|医务人员防护|医护人员.*防护|医疗废物|隔离场所|隔离点|方舱|医疗机构.*消毒|闭环转运",
+    "accountability": r"问责|追责|督查|督导|考核|压实|主体责任|属地责任|失职|渎职|免职|守土有责|严肃处理|责任追究|监督检查|纪律",
+}
+DIRECTIVE_KW = r"要|必须|严禁|坚决|切实|确保|严格落实|实行|暂停|要求|一律|不得|应当"
+EPI = r"疫情|防控|新冠|肺炎|核酸|病例|隔离|疫苗"
+
+
+def split_of(article_id):
+    h = int(hashlib.sha256(article_id.encode()).hexdigest()[:8], 16) % 100
+    return "train" if h < 70 else ("dev" if h < 85 else "test")
+
+
+ROUND2_KW = {
+    "infection_control": r"院感|医院感染|交叉感染|发热门诊|发热病人|预检分诊|三区两通道|医务人员.{0,8}(防护|感染)|医护人员.{0,8}(防护|感染)|医疗废物|隔离点|隔离场所|隔离酒店|方舱|闭环管理|定点医院|消毒",
+    "vaccination": KW["vaccination"],
+    "import_control": KW["import_control"],
+    "accountability": KW["accountability"],
+}
+HARD_NEG = {
+    "hard:foreign-counts": r"(美国|日本|韩国|英国|法国|德国|意大利|伊朗|印度|巴西|俄罗斯|世卫|世界卫生组织|全球).{0,30}(病例|确诊|死亡|感染)",
+    "hard:commentary": r"评论|快评|短评|社论|评论员|表示，要|认为|指出",
+}
+
+
+def main():
+    root, out_path = sys.argv[1], sys.argv[2]
+    round2 = len(sys.argv) > 4 and sys.argv[3] == "--round" and sys.argv[4] == "2"
+    rng = random.Random(20211104 if not round2 else 20221107)
+    pools = {}
+    for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
+        for aid, title, body in gen(root):
+            epi = re.search(EPI, title + body) is not None
+            for k, s in enumerate(split_sentences(body)):
+                if not (6 <= len(s) <= 300):
+                    continue
+                pools.setdefault(src, []).append((aid, k, s, epi))
+    seen, chosen = set(), []
+    if round2:
+        with open(sys.argv[5], encoding="utf-8") as f:
+            next(f)
+            for line in f:
+                seen.add(line.rstrip("\n").split("\t")[4])
+
+    def take(stratum, cands, n):
+        rng.shuffle(cands)
+        got = 0
+        for aid, k, s, _ in cands:
+            if got >= n:
+                break
+            if s in seen:
+                continue
+            seen.add(s)
+            chosen.append((f"{aid}-s{k:03d}", aid, split_of(aid), stratum, s))
+            got += 1
+
+    everything = [c for src in pools for c in pools[src]]
+    if round2:
+        for label, n in (("infection_control", 450), ("vaccination", 150), ("import_control", 150), ("accountability", 150)):
+            rx = re.compile(ROUND2_KW[label])
+            take(f"kw2:{label}", [c for c in everything if rx.search(c[2])], n)
+        for stratum, pat in HARD_NEG.items():
+            rx = re.compile(pat)
+            take(stratum, [c for c in everything if rx.search(c[2])], 150)
+        rx = re.compile(DIRECTIVE_KW)
+        take("kw2:directive", [c for c in everything if rx.search(c[2])], 200)
+        for src, n in (("cctv", 250), ("dxy", 200), ("qa", 100)):
+            take(f"epi2:{src}", [c for c in pools[src] if c[3]], n)
+        rng.shuffle(chosen)
+        write(out_path, chosen)
+        return
+    for label, pat in KW.items():
+        rx = re.compile(pat)
+        take(f"kw:{label}", [c for c in everything if rx.search(c[2])], 160)
+    rx = re.compile(DIRECTIVE_KW)
+    take("kw:directive", [c for c in everything if rx.search(c[2])], 300)
+    for src, n in (("cctv", 400), ("dxy", 300), ("qa", 180)):
+        take(f"epi:{src}", [c for c in pools[src] if c[3]], n)
+    for src, n in (("cctv", 400), ("dxy", 100), ("qa", 100)):
+        take(f"rand:{src}", list(pools[src]), n)
+    rng.shuffle(chosen)
+    write(out_path, chosen)
+
+
+def write(out_path, chosen):
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write("id\tarticle\tsplit\tstratum\ttext\n")
+        for row in chosen:
+            f.write("\t".join(x.replace("\t", " ") for x in row) + "\n")
+    print(f"{len(chosen)} sentences -> {out_path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

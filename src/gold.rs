@@ -1,0 +1,76 @@
+//! Labelled sentence files (gold and silver), JSON Lines as in
+//! `ANNOTATION.md`: `{"id","text","labels":[...],"directive":bool,"source","silver"}`.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::labels::{ALL_LABELS, DIRECTIVE};
+
+/// One labelled sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelledSentence {
+    /// Sentence id (`<article id>-sNNN`).
+    pub id: String,
+    /// The sentence.
+    pub text: String,
+    /// Topic labels (subset of the four topic labels).
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Directive flag.
+    pub directive: bool,
+    /// Corpus the sentence was drawn from.
+    #[serde(default)]
+    pub source: String,
+    /// True for keyword-made labels; silver data is never used to measure.
+    #[serde(default)]
+    pub silver: bool,
+    /// Article id (splits never share an article).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    /// Sampling stratum the sentence was drawn from (see data/README.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stratum: Option<String>,
+}
+
+impl LabelledSentence {
+    /// 0/1 targets in the order of `labels` (topic labels and `directive`).
+    pub fn targets(&self, labels: &[String]) -> Vec<f32> {
+        labels
+            .iter()
+            .map(|l| {
+                let on = if l == DIRECTIVE { self.directive } else { self.labels.iter().any(|x| x == l) };
+                if on {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+}
+
+/// Read a labelled JSONL file, checking every line.
+pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        let s: LabelledSentence = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+        if let Some(l) = s.labels.iter().find(|l| !ALL_LABELS[..4].contains(&l.as_str())) {
+            return Err(bad(format!("unknown label {l:?}")));
+        }
+        out.push(s);
+    }
+    Ok(out)
+}

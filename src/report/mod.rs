@@ -1,0 +1,3 @@
+//! Human-readable reports: `summary.md` for a corpus.
+
+pub mod summary;

@@ -1,0 +1,194 @@
+//! The real binary on real files: analyze, classify, errors and counts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_policy-lens"))
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+fn read_jsonl(p: &Path) -> Vec<Value> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Parse "articles read: R, summarised: S, failed: F" from the last stdout line.
+fn counts(stdout: &[u8]) -> (u64, u64, u64) {
+    let text = String::from_utf8_lossy(stdout);
+    let last = text.lines().last().expect("a summary line");
+    let nums: Vec<u64> = last
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!(last.starts_with("articles read:"), "{last}");
+    (nums[0], nums[1], nums[2])
+}
+
+#[test]
+fn seed_article_has_all_four_categories_with_evidence() {
+    let out = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args(["analyze", corpus().join("seed/hebei-2021-08-06.txt").to_str().unwrap(), "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(counts(&o.stdout), (1, 1, 0));
+    let arts = read_jsonl(&out.path().join("articles.jsonl"));
+    assert_eq!(arts.len(), 1);
+    let a = &arts[0];
+    assert_eq!(a["date"], "2021-08-06");
+    assert_eq!(a["source"], "河北新闻网");
+    let present: Vec<&str> = a["categories_present"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(present, ["import_control", "vaccination", "infection_control", "accountability"]);
+    let evidence = |cat: &str| -> Vec<String> {
+        a["categories"][cat]["directives"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_string()).collect()
+    };
+    let has = |cat: &str, needle: &str| evidence(cat).iter().any(|t| t.contains(needle));
+    assert!(has("import_control", "外防输入"), "{:?}", evidence("import_control"));
+    assert!(has("vaccination", "疫苗接种"), "{:?}", evidence("vaccination"));
+    assert!(has("infection_control", "院感") || has("infection_control", "三区两通道"), "{:?}", evidence("infection_control"));
+    assert!(has("accountability", "考核问责"), "{:?}", evidence("accountability"));
+    // No boilerplate sentence is anywhere in the record.
+    let record = a.to_string();
+    for junk in ["城市远洋", "赵威摄", "这是会议现场", "国际在线", "原标题"] {
+        let in_evidence = ["import_control", "vaccination", "infection_control", "accountability"]
+            .iter()
+            .flat_map(|c| evidence(c))
+            .chain(a["other_measures"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_string()))
+            .any(|t| t.contains(junk));
+        assert!(!in_evidence, "boilerplate {junk} in evidence: {record}");
+    }
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(summary.contains("外防输入") && summary.contains("1 articles read"));
+    assert_eq!(std::fs::read_to_string(out.path().join("errors.jsonl")).unwrap(), "");
+}
+
+#[test]
+fn classify_keeps_order_and_reports_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"id\":\"a\",\"text\":\"要积极稳妥推进疫苗接种，精心组织实施“一老一小”接种工作。\"}\n",
+            "{\"id\":\"b\",\"text\":\"会议强调，要加强监督检查，严格考核问责。\"}\n",
+            "{not json\n",
+            "\n",
+            "{\"id\":\"d\"}\n",
+            "{\"id\":\"e\",\"text\":42}\n",
+            "{\"id\":7,\"text\":\"今天天气晴朗。\"}\n",
+        ),
+    )
+    .unwrap();
+    let o = bin().args(["classify", "--input"]).arg(&input).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6, "one output line per non-blank input line");
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[1]["id"], "b");
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"].as_str().unwrap().contains("invalid JSON"));
+    assert_eq!(lines[3]["id"], "d");
+    assert!(lines[3]["error"].as_str().unwrap().contains("missing"));
+    assert_eq!(lines[4]["id"], "e");
+    assert!(lines[4]["error"].as_str().unwrap().contains("not a string"));
+    assert_eq!(lines[5]["id"], 7);
+    for l in [&lines[0], &lines[1], &lines[5]] {
+        let scores = l["scores"].as_object().unwrap();
+        assert_eq!(scores.len(), 5);
+        for k in ["import_control", "vaccination", "infection_control", "accountability", "directive"] {
+            let p = scores[k].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&p));
+        }
+        assert!(l["labels"].is_array() && l["directive"].is_boolean());
+    }
+    assert!(lines[0]["labels"].as_array().unwrap().iter().any(|v| v == "vaccination"));
+    assert_eq!(lines[0]["directive"], true);
+    assert!(lines[1]["labels"].as_array().unwrap().iter().any(|v| v == "accountability"));
+    assert_eq!(lines[5]["directive"], false);
+}
+
+#[test]
+fn every_record_is_summarised_or_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir_all(inputs.join("nested")).unwrap();
+    for day in ["20220105.md", "20220106.md"] {
+        std::fs::copy(corpus().join("cctv-2022").join(day), inputs.join(day)).unwrap();
+    }
+    std::fs::write(
+        inputs.join("nested/items.jsonl"),
+        "{\"id\":\"x1\",\"title\":\"t\",\"text\":\"各地要严格落实入境人员集中隔离措施。\"}\n{bad\n{\"id\":\"x3\",\"text\":5}\n",
+    )
+    .unwrap();
+    std::fs::write(inputs.join("image.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89").unwrap();
+    std::fs::write(inputs.join("empty.txt"), b"").unwrap();
+    let out = dir.path().join("out");
+    let o = bin().arg("analyze").arg(&inputs).arg("--out").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (read, summarised, failed) = counts(&o.stdout);
+    assert_eq!(read, summarised + failed);
+    let arts = read_jsonl(&out.join("articles.jsonl"));
+    let errs = read_jsonl(&out.join("errors.jsonl"));
+    assert_eq!(arts.len() as u64, summarised);
+    assert_eq!(errs.len() as u64, failed);
+    assert_eq!(failed, 4, "bad JSON line, non-string text, PNG, empty file: {errs:?}");
+    assert!(errs.iter().any(|e| e["path"].as_str().unwrap().ends_with("items.jsonl") && e["line"] == 2));
+    assert!(arts.iter().any(|a| a["id"] == "x1"));
+    assert!(arts.iter().filter(|a| a["id"].as_str().unwrap().starts_with("cctv-20220105-")).count() > 10);
+}
+
+#[test]
+fn analyze_reads_stdin() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["analyze", "-", "--out"])
+        .arg(out.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("{\"id\":\"s1\",\"text\":\"民航局要求做好入境航空器的检疫消杀。\"}\n{\"id\":\"s2\",\"text\":\"今天是晴天。\"}\n".as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(counts(&o.stdout), (2, 2, 0));
+    let arts = read_jsonl(&out.path().join("articles.jsonl"));
+    assert_eq!(arts[0]["id"], "s1");
+}
+
+#[test]
+fn bad_model_exits_2_with_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), "{}").unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["analyze", corpus().join("seed").to_str().unwrap(), "--model"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("config.json"), "{err}");
+    assert!(!out.exists(), "no partial output");
+}

@@ -1,0 +1,159 @@
+//! Model loading, training mechanics and train/inference agreement, on the
+//! shipped default model.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use policy_lens::gold::LabelledSentence;
+use policy_lens::labels::ALL_LABELS;
+use policy_lens::model::{default_model_path, Classifier, ModelDir};
+use policy_lens::train::{TrainConfig, Trainer};
+use policy_lens::Error;
+
+fn labels() -> Vec<String> {
+    ALL_LABELS.iter().map(|s| s.to_string()).collect()
+}
+
+fn sentence(text: &str, labels: &[&str], directive: bool) -> LabelledSentence {
+    LabelledSentence {
+        id: text.chars().take(4).collect(),
+        text: text.into(),
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        directive,
+        source: "test".into(),
+        silver: false,
+        article: None,
+        stratum: None,
+    }
+}
+
+fn batch() -> Vec<LabelledSentence> {
+    vec![
+        sentence("会议强调，要坚持“人”“物”同防，严把外防输入关口。", &["import_control"], true),
+        sentence("要积极稳妥推进疫苗接种，精心组织实施“一老一小”接种工作。", &["vaccination"], true),
+        sentence("会议强调，要加强监督检查，严格考核问责。", &["accountability"], true),
+        sentence("这是会议现场。", &[], false),
+    ]
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+}
+
+fn trainer(seed: u64) -> Trainer {
+    let model = ModelDir::open(&default_model_path()).expect("default model");
+    let cfg = TrainConfig { seed, ..Default::default() };
+    Trainer::new(&model, &labels(), &[2.0, 2.0, 2.0, 2.0, 1.0], &cfg, &Device::Cpu).expect("trainer")
+}
+
+fn one_step(t: &mut Trainer) {
+    let data = batch();
+    let encs = t.encode(&data).unwrap();
+    let refs: Vec<_> = encs.iter().collect();
+    let ys: Vec<Vec<f32>> = data.iter().map(|s| s.targets(&labels())).collect();
+    t.step(&refs, &ys, 1e-3).unwrap();
+}
+
+/// The LayerNorm trap: with the fused kernel only the head would learn.
+/// One step must change every tensor of encoder and head.
+#[test]
+fn one_training_step_changes_every_tensor() {
+    let mut t = trainer(1);
+    let before: HashMap<String, Tensor> = t.model().snapshot().unwrap();
+    assert_eq!(before.len(), 5 + 16 * 4 + 4, "all encoder, pooler and head tensors are trainable");
+    one_step(&mut t);
+    let mut unchanged = Vec::new();
+    for (name, var) in t.model().named_vars() {
+        if max_abs_diff(var.as_tensor(), &before[&name]) == 0.0 {
+            unchanged.push(name);
+        }
+    }
+    // Rows of the word-embedding matrix only move for tokens in the batch,
+    // but the tensor as a whole must move, like every other tensor.
+    assert!(unchanged.is_empty(), "tensors without gradient: {unchanged:?}");
+}
+
+#[test]
+fn training_is_reproducible_with_a_seed() {
+    let (mut a, mut b) = (trainer(7), trainer(7));
+    one_step(&mut a);
+    one_step(&mut b);
+    let (sa, sb) = (a.model().snapshot().unwrap(), b.model().snapshot().unwrap());
+    for (k, v) in &sa {
+        assert_eq!(max_abs_diff(v, &sb[k]), 0.0, "{k} differs between identical runs");
+    }
+}
+
+/// The trainable network and candle-transformers' BertModel compute the same function.
+#[test]
+fn training_network_matches_inference_network() {
+    let t = trainer(3);
+    let data = batch();
+    let encs = t.encode(&data).unwrap();
+    let train_scores = t.predict(&encs).unwrap();
+    let clf = Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
+    let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
+    let infer_scores = clf.predict(&texts).unwrap();
+    for (a, b) in train_scores.iter().zip(&infer_scores) {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 1e-4, "{x} vs {y}");
+        }
+    }
+}
+
+#[test]
+fn scores_do_not_depend_on_batching() {
+    let clf = Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
+    let data = batch();
+    let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
+    let together = clf.predict(&texts).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let alone = clf.predict(&[t]).unwrap();
+        for (x, y) in alone[0].iter().zip(&together[i]) {
+            assert!((x - y).abs() < 1e-4, "padding changed a score: {x} vs {y}");
+        }
+    }
+}
+
+fn copy_model(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(default_model_path()).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+fn load_err(dir: &Path) -> String {
+    let err = ModelDir::open(dir).and_then(|m| Classifier::load(m, &Device::Cpu)).err().expect("must fail");
+    assert!(matches!(err, Error::Model { .. }), "model problems are Error::Model: {err}");
+    err.to_string()
+}
+
+#[test]
+fn broken_model_directories_give_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("m");
+    copy_model(&dir);
+    let weights = dir.join("model.safetensors");
+    let good = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &good[..good.len() / 2]).unwrap();
+    assert!(load_err(&dir).contains("truncated"));
+    std::fs::write(&weights, b"not a safetensors file at all").unwrap();
+    assert!(load_err(&dir).contains("model.safetensors"));
+    std::fs::remove_file(&weights).unwrap();
+    assert!(load_err(&dir).contains("missing weights"));
+    std::fs::write(&weights, &good).unwrap();
+    std::fs::write(dir.join("labels.json"), r#"["import_control","vaccination"]"#).unwrap();
+    assert!(load_err(&dir).contains("labels.json"));
+    std::fs::remove_file(dir.join("labels.json")).unwrap();
+    std::fs::write(dir.join("tokenizer.json"), b"{}").unwrap();
+    assert!(load_err(&dir).contains("tokenizer"));
+}
+
+#[test]
+fn uncached_hub_id_is_an_error_not_a_download() {
+    std::env::set_var("HF_HOME", tempfile::tempdir().unwrap().path());
+    let err = ModelDir::resolve("nobody/no-such-model").unwrap_err().to_string();
+    assert!(err.contains("not in the local Hugging Face cache"), "{err}");
+}
