@@ -129,7 +129,11 @@ impl AggregateOptions {
 }
 
 /// Summarise one article from its scored sentences.
-pub fn summarize(article: &Article, scored: &[ScoredSentence], opts: &AggregateOptions) -> ArticleSummary {
+pub fn summarize(
+    article: &Article,
+    scored: &[ScoredSentence],
+    opts: &AggregateOptions,
+) -> ArticleSummary {
     let t_dir = opts.threshold(DIRECTIVE);
     let score = |s: &ScoredSentence, l: &str| s.scores.get(l).copied().unwrap_or(0.0);
     let mut categories = BTreeMap::new();
@@ -273,7 +277,12 @@ impl CorpusSummary {
                     evidence: e.clone(),
                 });
             }
-            top.sort_by(|x, y| y.evidence.score.total_cmp(&x.evidence.score).then(x.article.cmp(&y.article)));
+            top.sort_by(|x, y| {
+                y.evidence
+                    .score
+                    .total_cmp(&x.evidence.score)
+                    .then(x.article.cmp(&y.article))
+            });
             top.truncate(self.keep_top.max(1));
         }
     }

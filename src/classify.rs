@@ -60,10 +60,16 @@ fn parse_line(line: &str, n: usize) -> Parsed {
     let Some(obj) = v.as_object() else {
         return err(None, "line is not a JSON object".into());
     };
-    let id = obj.get("id").cloned().unwrap_or_else(|| serde_json::Value::from(n));
+    let id = obj
+        .get("id")
+        .cloned()
+        .unwrap_or_else(|| serde_json::Value::from(n));
     match obj.get("text") {
         None => err(Some(id), "missing \"text\"".into()),
-        Some(serde_json::Value::String(t)) => Parsed::Ok { id, text: t.clone() },
+        Some(serde_json::Value::String(t)) => Parsed::Ok {
+            id,
+            text: t.clone(),
+        },
         Some(_) => err(Some(id), "\"text\" is not a string".into()),
     }
 }
@@ -83,14 +89,24 @@ pub fn to_record(clf: &Classifier, id: serde_json::Value, scores: &[f32]) -> Cla
     }
     Classified {
         id,
-        scores: model.labels.iter().cloned().zip(scores.iter().copied()).collect(),
+        scores: model
+            .labels
+            .iter()
+            .cloned()
+            .zip(scores.iter().copied())
+            .collect(),
         labels,
         directive,
     }
 }
 
 /// Classify JSONL from `input` to `output`, `chunk` lines at a time.
-pub fn classify_jsonl(clf: &Classifier, input: impl BufRead, mut output: impl Write, chunk: usize) -> Result<ClassifyCounts> {
+pub fn classify_jsonl(
+    clf: &Classifier,
+    input: impl BufRead,
+    mut output: impl Write,
+    chunk: usize,
+) -> Result<ClassifyCounts> {
     let mut counts = ClassifyCounts::default();
     let mut lines = input.lines().enumerate();
     loop {
@@ -100,7 +116,11 @@ pub fn classify_jsonl(clf: &Classifier, input: impl BufRead, mut output: impl Wr
                 Ok(l) => l,
                 Err(e) => {
                     // Not UTF-8 (or unreadable): report this line and go on.
-                    batch.push(Parsed::Err(ClassifyError { id: None, line: i + 1, error: format!("unreadable line: {e}") }));
+                    batch.push(Parsed::Err(ClassifyError {
+                        id: None,
+                        line: i + 1,
+                        error: format!("unreadable line: {e}"),
+                    }));
                     if e.kind() == std::io::ErrorKind::InvalidData {
                         continue;
                     }
@@ -132,7 +152,11 @@ pub fn classify_jsonl(clf: &Classifier, input: impl BufRead, mut output: impl Wr
             let line = match p {
                 Parsed::Ok { id, .. } => {
                     counts.scored += 1;
-                    serde_json::to_string(&to_record(clf, id, &next.next().expect("one score per text")))
+                    serde_json::to_string(&to_record(
+                        clf,
+                        id,
+                        &next.next().expect("one score per text"),
+                    ))
                 }
                 Parsed::Err(e) => {
                     counts.failed += 1;

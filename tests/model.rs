@@ -30,21 +30,52 @@ fn sentence(text: &str, labels: &[&str], directive: bool) -> LabelledSentence {
 
 fn batch() -> Vec<LabelledSentence> {
     vec![
-        sentence("会议强调，要坚持“人”“物”同防，严把外防输入关口。", &["import_control"], true),
-        sentence("要积极稳妥推进疫苗接种，精心组织实施“一老一小”接种工作。", &["vaccination"], true),
-        sentence("会议强调，要加强监督检查，严格考核问责。", &["accountability"], true),
+        sentence(
+            "会议强调，要坚持“人”“物”同防，严把外防输入关口。",
+            &["import_control"],
+            true,
+        ),
+        sentence(
+            "要积极稳妥推进疫苗接种，精心组织实施“一老一小”接种工作。",
+            &["vaccination"],
+            true,
+        ),
+        sentence(
+            "会议强调，要加强监督检查，严格考核问责。",
+            &["accountability"],
+            true,
+        ),
         sentence("这是会议现场。", &[], false),
     ]
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
 }
 
 fn trainer(seed: u64) -> Trainer {
     let model = ModelDir::open(&default_model_path()).expect("default model");
-    let cfg = TrainConfig { seed, ..Default::default() };
-    Trainer::new(&model, &labels(), &[2.0, 2.0, 2.0, 2.0, 1.0], &cfg, &Device::Cpu).expect("trainer")
+    let cfg = TrainConfig {
+        seed,
+        ..Default::default()
+    };
+    Trainer::new(
+        &model,
+        &labels(),
+        &[2.0, 2.0, 2.0, 2.0, 1.0],
+        &cfg,
+        &Device::Cpu,
+    )
+    .expect("trainer")
 }
 
 fn one_step(t: &mut Trainer) {
@@ -61,7 +92,11 @@ fn one_step(t: &mut Trainer) {
 fn one_training_step_changes_every_tensor() {
     let mut t = trainer(1);
     let before: HashMap<String, Tensor> = t.model().snapshot().unwrap();
-    assert_eq!(before.len(), 5 + 16 * 4 + 4, "all encoder, pooler and head tensors are trainable");
+    assert_eq!(
+        before.len(),
+        5 + 16 * 4 + 4,
+        "all encoder, pooler and head tensors are trainable"
+    );
     one_step(&mut t);
     let mut unchanged = Vec::new();
     for (name, var) in t.model().named_vars() {
@@ -71,7 +106,10 @@ fn one_training_step_changes_every_tensor() {
     }
     // Rows of the word-embedding matrix only move for tokens in the batch,
     // but the tensor as a whole must move, like every other tensor.
-    assert!(unchanged.is_empty(), "tensors without gradient: {unchanged:?}");
+    assert!(
+        unchanged.is_empty(),
+        "tensors without gradient: {unchanged:?}"
+    );
 }
 
 #[test]
@@ -81,7 +119,11 @@ fn training_is_reproducible_with_a_seed() {
     one_step(&mut b);
     let (sa, sb) = (a.model().snapshot().unwrap(), b.model().snapshot().unwrap());
     for (k, v) in &sa {
-        assert_eq!(max_abs_diff(v, &sb[k]), 0.0, "{k} differs between identical runs");
+        assert_eq!(
+            max_abs_diff(v, &sb[k]),
+            0.0,
+            "{k} differs between identical runs"
+        );
     }
 }
 
@@ -92,7 +134,8 @@ fn training_network_matches_inference_network() {
     let data = batch();
     let encs = t.encode(&data).unwrap();
     let train_scores = t.predict(&encs).unwrap();
-    let clf = Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
+    let clf =
+        Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
     let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
     let infer_scores = clf.predict(&texts).unwrap();
     for (a, b) in train_scores.iter().zip(&infer_scores) {
@@ -104,7 +147,8 @@ fn training_network_matches_inference_network() {
 
 #[test]
 fn scores_do_not_depend_on_batching() {
-    let clf = Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
+    let clf =
+        Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
     let data = batch();
     let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
     let together = clf.predict(&texts).unwrap();
@@ -125,8 +169,14 @@ fn copy_model(to: &Path) {
 }
 
 fn load_err(dir: &Path) -> String {
-    let err = ModelDir::open(dir).and_then(|m| Classifier::load(m, &Device::Cpu)).err().expect("must fail");
-    assert!(matches!(err, Error::Model { .. }), "model problems are Error::Model: {err}");
+    let err = ModelDir::open(dir)
+        .and_then(|m| Classifier::load(m, &Device::Cpu))
+        .err()
+        .expect("must fail");
+    assert!(
+        matches!(err, Error::Model { .. }),
+        "model problems are Error::Model: {err}"
+    );
     err.to_string()
 }
 
@@ -144,7 +194,11 @@ fn broken_model_directories_give_clear_errors() {
     std::fs::remove_file(&weights).unwrap();
     assert!(load_err(&dir).contains("missing weights"));
     std::fs::write(&weights, &good).unwrap();
-    std::fs::write(dir.join("labels.json"), r#"["import_control","vaccination"]"#).unwrap();
+    std::fs::write(
+        dir.join("labels.json"),
+        r#"["import_control","vaccination"]"#,
+    )
+    .unwrap();
     assert!(load_err(&dir).contains("labels.json"));
     std::fs::remove_file(dir.join("labels.json")).unwrap();
     std::fs::write(dir.join("tokenizer.json"), b"{}").unwrap();
@@ -154,6 +208,8 @@ fn broken_model_directories_give_clear_errors() {
 #[test]
 fn uncached_hub_id_is_an_error_not_a_download() {
     std::env::set_var("HF_HOME", tempfile::tempdir().unwrap().path());
-    let err = ModelDir::resolve("nobody/no-such-model").unwrap_err().to_string();
+    let err = ModelDir::resolve("nobody/no-such-model")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not in the local Hugging Face cache"), "{err}");
 }

@@ -8,7 +8,10 @@ use crate::{Article, IngestError, Record};
 
 /// The `YYYYMMDD` of a transcript's first line, if it is one.
 pub(crate) fn header_date(text: &str) -> Option<String> {
-    let first = text.trim_start_matches('\u{feff}').lines().find(|l| !l.trim().is_empty())?;
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .find(|l| !l.trim().is_empty())?;
     let rest = first.trim().strip_prefix('#')?.trim_start();
     let rest = rest.strip_prefix("《新闻联播》")?;
     let rest = rest.trim_start().strip_prefix(['（', '('])?;
@@ -32,7 +35,10 @@ fn clean_line(line: &str) -> String {
 /// Parses one day's transcript into its news items.
 pub(crate) fn parse(text: &str, src: &Src) -> Vec<Record> {
     let Some(day) = header_date(text) else {
-        return vec![Err(IngestError::file(&src.path, "not a 新闻联播 transcript (missing `# 《新闻联播》（YYYYMMDD）` header)"))];
+        return vec![Err(IngestError::file(
+            &src.path,
+            "not a 新闻联播 transcript (missing `# 《新闻联播》（YYYYMMDD）` header)",
+        ))];
     };
     let date = format!("{}-{}-{}", &day[0..4], &day[4..6], &day[6..8]);
     // (heading, 1-based line, body lines)
@@ -77,14 +83,21 @@ pub(crate) fn parse(text: &str, src: &Src) -> Vec<Record> {
             ..Article::default()
         };
         a.meta.insert("format".into(), "cctv".into());
-        let item_src = Src { path: src.path.clone(), origin: a.origin.clone(), id };
+        let item_src = Src {
+            path: src.path.clone(),
+            origin: a.origin.clone(),
+            id,
+        };
         out.push(finish(a, &item_src).map_err(|mut e| {
             e.line = Some(line_no);
             e
         }));
     }
     if out.is_empty() {
-        out.push(Err(IngestError::file(&src.path, "empty article (no `###` items in transcript)")));
+        out.push(Err(IngestError::file(
+            &src.path,
+            "empty article (no `###` items in transcript)",
+        )));
     }
     out
 }

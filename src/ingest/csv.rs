@@ -7,10 +7,20 @@ use super::normalize::normalize_body;
 use super::{finish, IngestOptions, Src};
 use crate::{Article, IngestError, Record};
 
-const TEXT_COLS: &[&str] = &["text", "body", "content", "summary", "answer", "正文", "内容"];
+const TEXT_COLS: &[&str] = &[
+    "text", "body", "content", "summary", "answer", "正文", "内容",
+];
 const TITLE_COLS: &[&str] = &["title", "question", "headline", "标题"];
 const ID_COLS: &[&str] = &["id", "_id", "docid"];
-const DATE_COLS: &[&str] = &["pubdate", "date", "time", "publish_time", "pub_date", "发布时间", "日期"];
+const DATE_COLS: &[&str] = &[
+    "pubdate",
+    "date",
+    "time",
+    "publish_time",
+    "pub_date",
+    "发布时间",
+    "日期",
+];
 const SOURCE_COLS: &[&str] = &["infosource", "source", "来源", "media"];
 const URL_COLS: &[&str] = &["sourceurl", "url", "link"];
 const AUTHOR_COLS: &[&str] = &["author", "作者"];
@@ -47,8 +57,17 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
         .delimiter(delimiter(text, ext))
         .from_reader(text.as_bytes());
     let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect(),
-        Err(e) => return vec![Err(IngestError::at_line(&src.path, 1, format!("bad CSV header: {e}")))],
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
+            .collect(),
+        Err(e) => {
+            return vec![Err(IngestError::at_line(
+                &src.path,
+                1,
+                format!("bad CSV header: {e}"),
+            ))]
+        }
     };
     let find = |names: &[&str]| -> Vec<usize> {
         names
@@ -56,7 +75,11 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
             .filter_map(|n| headers.iter().position(|h| h.to_lowercase() == *n))
             .collect()
     };
-    let named = |name: &str| headers.iter().position(|h| h == name || h.to_lowercase() == name.to_lowercase());
+    let named = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name || h.to_lowercase() == name.to_lowercase())
+    };
     // First pass: rows and row errors, in order.
     let mut slots: Vec<Result<Row, IngestError>> = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -71,15 +94,27 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
                     slots.push(Err(IngestError::at_line(
                         &src.path,
                         line,
-                        format!("ragged row: expected {} fields, found {}", headers.len(), r.len()),
+                        format!(
+                            "ragged row: expected {} fields, found {}",
+                            headers.len(),
+                            r.len()
+                        ),
                     )));
                 } else {
-                    slots.push(Ok(Row { line, row, fields: r.iter().map(str::to_string).collect() }));
+                    slots.push(Ok(Row {
+                        line,
+                        row,
+                        fields: r.iter().map(str::to_string).collect(),
+                    }));
                 }
             }
             Err(e) => {
                 let line = e.position().map_or(row + 1, |p| p.line());
-                slots.push(Err(IngestError::at_line(&src.path, line, format!("bad CSV row: {e}"))));
+                slots.push(Err(IngestError::at_line(
+                    &src.path,
+                    line,
+                    format!("bad CSV row: {e}"),
+                )));
             }
         }
     }
@@ -90,7 +125,12 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
     let text_cols: Vec<usize> = match &opts.text_column {
         Some(name) => match named(name) {
             Some(c) => vec![c],
-            None => return vec![Err(IngestError::file(&src.path, format!("text column `{name}` not found")))],
+            None => {
+                return vec![Err(IngestError::file(
+                    &src.path,
+                    format!("text column `{name}` not found"),
+                ))]
+            }
         },
         None => {
             let cands = find(TEXT_COLS);
@@ -106,13 +146,20 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
                 .find(|&c| filled(c) * 2 >= total)
                 .or_else(|| cands.iter().copied().max_by_key(|&c| filled(c)))
                 .unwrap_or(cands[0]);
-            std::iter::once(best).chain(cands.into_iter().filter(|&c| c != best)).collect()
+            std::iter::once(best)
+                .chain(cands.into_iter().filter(|&c| c != best))
+                .collect()
         }
     };
     let id_col: Option<usize> = match &opts.id_column {
         Some(name) => match named(name) {
             Some(c) => Some(c),
-            None => return vec![Err(IngestError::file(&src.path, format!("id column `{name}` not found")))],
+            None => {
+                return vec![Err(IngestError::file(
+                    &src.path,
+                    format!("id column `{name}` not found"),
+                ))]
+            }
         },
         None => {
             let cands = find(ID_COLS);
@@ -123,7 +170,11 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
                     !v.is_empty() && seen.insert(v.to_string())
                 })
             };
-            cands.iter().copied().find(|&c| unique(c)).or_else(|| cands.first().copied())
+            cands
+                .iter()
+                .copied()
+                .find(|&c| unique(c))
+                .or_else(|| cands.first().copied())
         }
     };
     let first = |names: &[&str]| find(names).first().copied();
@@ -135,10 +186,19 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
         first(AUTHOR_COLS),
         first(PROVINCE_COLS),
     );
-    let used: Vec<usize> = [title_c, date_c, source_c, url_c, author_c, prov_c, id_col, text_cols.first().copied()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let used: Vec<usize> = [
+        title_c,
+        date_c,
+        source_c,
+        url_c,
+        author_c,
+        prov_c,
+        id_col,
+        text_cols.first().copied(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut ids: HashSet<String> = HashSet::new();
     let mut out = Vec::with_capacity(slots.len());
     for slot in slots {
@@ -188,7 +248,11 @@ pub(crate) fn parse(text: &str, ext: &str, opts: &IngestOptions, src: &Src) -> V
             }
         }
         a.meta.insert("format".into(), "csv".into());
-        let row_src = Src { path: src.path.clone(), origin: a.origin.clone(), id };
+        let row_src = Src {
+            path: src.path.clone(),
+            origin: a.origin.clone(),
+            id,
+        };
         let line = r.line;
         out.push(finish(a, &row_src).map_err(|mut e| {
             e.line = Some(line);

@@ -31,7 +31,10 @@ fn magic(bytes: &[u8]) -> Option<&'static str> {
         (b"BZh", "bzip2 data"),
         (b"\x28\xB5\x2F\xFD", "zstd data"),
         (b"SQLite format 3\x00", "SQLite database"),
-        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "OLE2 (old MS Office) document"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "OLE2 (old MS Office) document",
+        ),
         (b"RIFF", "RIFF media"),
         (b"\x00\x00\x01\x00", "ICO image"),
         (b"wOFF", "web font"),
@@ -59,14 +62,20 @@ fn binary_reason(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(8192)];
     let nul = head.iter().filter(|&&b| b == 0).count();
     if nul > 0 {
-        return Some(format!("binary file ({nul} NUL bytes in the first {} bytes)", head.len()));
+        return Some(format!(
+            "binary file ({nul} NUL bytes in the first {} bytes)",
+            head.len()
+        ));
     }
     let ctrl = head
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1B))
         .count();
     if head.len() >= 16 && ctrl * 20 > head.len() {
-        return Some(format!("binary file ({ctrl} control bytes in the first {} bytes)", head.len()));
+        return Some(format!(
+            "binary file ({ctrl} control bytes in the first {} bytes)",
+            head.len()
+        ));
     }
     None
 }
@@ -83,7 +92,9 @@ fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
             i += 1;
         }
         let start = i;
-        while i < lower.len() && (lower[i].is_ascii_alphanumeric() || matches!(lower[i], b'-' | b'_')) {
+        while i < lower.len()
+            && (lower[i].is_ascii_alphanumeric() || matches!(lower[i], b'-' | b'_'))
+        {
             i += 1;
         }
         if i > start {
@@ -144,11 +155,15 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, String> {
         return Err(reason);
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(Decoded { text: s.to_string(), encoding: "UTF-8", warning: None });
+        return Ok(Decoded {
+            text: s.to_string(),
+            encoding: "UTF-8",
+            warning: None,
+        });
     }
     let (invalid, multibyte, first_bad) = utf8_stats(bytes);
     // Mostly valid UTF-8 with a few bad bytes: keep it as UTF-8.
-    if multibyte > 0 && invalid * 50 <= multibyte {
+    if invalid <= (multibyte / 50).max(1) && multibyte >= 4 * invalid {
         return Ok(Decoded {
             text: String::from_utf8_lossy(bytes).into_owned(),
             encoding: "UTF-8",
@@ -167,7 +182,11 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, String> {
     det.feed(bytes, true);
     let enc = det.guess(None, false);
     // GBK text is decoded with the GB18030 superset decoder.
-    let enc = if enc == encoding_rs::GBK { encoding_rs::GB18030 } else { enc };
+    let enc = if enc == encoding_rs::GBK {
+        encoding_rs::GB18030
+    } else {
+        enc
+    };
     Ok(decode_with(enc, bytes))
 }
 
@@ -185,7 +204,9 @@ mod tests {
         bad.insert(6, 0xFF);
         let d = decode(&bad, false).unwrap();
         assert_eq!(d.warning.as_deref(), Some("invalid UTF-8 at byte 6"));
-        assert!(decode(b"\x89PNG\r\n\x1a\nabc", false).unwrap_err().contains("PNG"));
+        assert!(decode(b"\x89PNG\r\n\x1a\nabc", false)
+            .unwrap_err()
+            .contains("PNG"));
         let html = b"<meta charset=\"gb2312\"><p>\xd2\xdf\xc7\xe9</p>";
         assert!(decode(html, true).unwrap().text.contains("疫情"));
     }

@@ -32,7 +32,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
             }
             Ok(_) => match fs::File::open(p) {
                 Ok(_) => inputs.push(Input::File(p.clone())),
-                Err(e) => errors.push(IngestError::file(p.display().to_string(), format!("cannot read: {e}"))),
+                Err(e) => errors.push(IngestError::file(
+                    p.display().to_string(),
+                    format!("cannot read: {e}"),
+                )),
             },
         }
     }
@@ -51,7 +54,13 @@ fn access_error(p: &Path, e: &std::io::Error) -> IngestError {
     IngestError::file(p.display().to_string(), reason)
 }
 
-fn walk(root: &Path, dir: &Path, stack: &mut Vec<PathBuf>, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    stack: &mut Vec<PathBuf>,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<IngestError>,
+) {
     let canon = match fs::canonicalize(dir) {
         Ok(c) => c,
         Err(e) => {
@@ -69,7 +78,10 @@ fn walk(root: &Path, dir: &Path, stack: &mut Vec<PathBuf>, inputs: &mut Vec<Inpu
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push(IngestError::file(dir.display().to_string(), format!("cannot read folder: {e}")));
+            errors.push(IngestError::file(
+                dir.display().to_string(),
+                format!("cannot read folder: {e}"),
+            ));
             return;
         }
     };
@@ -77,7 +89,10 @@ fn walk(root: &Path, dir: &Path, stack: &mut Vec<PathBuf>, inputs: &mut Vec<Inpu
     for entry in entries {
         match entry {
             Ok(en) => names.push(en.file_name()),
-            Err(e) => errors.push(IngestError::file(dir.display().to_string(), format!("cannot read folder entry: {e}"))),
+            Err(e) => errors.push(IngestError::file(
+                dir.display().to_string(),
+                format!("cannot read folder entry: {e}"),
+            )),
         }
     }
     names.sort();
@@ -95,9 +110,15 @@ fn walk(root: &Path, dir: &Path, stack: &mut Vec<PathBuf>, inputs: &mut Vec<Inpu
                     let rel = path.strip_prefix(root).unwrap_or(&path);
                     inputs.push(Input::File(root.join(".").join(rel)));
                 }
-                Err(e) => errors.push(IngestError::file(path.display().to_string(), format!("cannot read: {e}"))),
+                Err(e) => errors.push(IngestError::file(
+                    path.display().to_string(),
+                    format!("cannot read: {e}"),
+                )),
             },
-            Ok(_) => errors.push(IngestError::file(path.display().to_string(), "not a regular file")),
+            Ok(_) => errors.push(IngestError::file(
+                path.display().to_string(),
+                "not a regular file",
+            )),
         }
     }
     stack.pop();

@@ -5,25 +5,63 @@
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::boilerplate::{self, is_byline, is_nav_line, Extras};
-use super::text::is_title_like;
 use super::meta::{compare_key, date_from_url, find_date, han_count, is_cjk_punct, Byline};
 use super::normalize::{collapse_spaces, normalize_body};
+use super::text::is_title_like;
 use super::{finish, Src};
 use crate::{Article, Record};
 
 /// Elements whose text is never visible page text.
 const INVISIBLE: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "head", "title", "meta", "link", "select",
-    "option", "textarea", "button", "input", "iframe", "object", "embed", "canvas", "video", "audio",
-    "map", "math",
+    "option", "textarea", "button", "input", "iframe", "object", "embed", "canvas", "video",
+    "audio", "map", "math",
 ];
 
 /// Elements that start a new line of text.
 const BLOCKS: &[&str] = &[
-    "p", "div", "section", "article", "main", "td", "th", "tr", "table", "tbody", "thead", "tfoot",
-    "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "figure", "figcaption", "center", "body", "html", "header", "footer", "nav", "aside", "form",
-    "address", "hr", "caption", "fieldset", "details", "summary",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "center",
+    "body",
+    "html",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "form",
+    "address",
+    "hr",
+    "caption",
+    "fieldset",
+    "details",
+    "summary",
 ];
 
 /// Tags that are never part of the main content.
@@ -31,17 +69,71 @@ const BOILERPLATE_TAGS: &[&str] = &["nav", "header", "footer", "aside", "form", 
 
 /// Class / id substrings of boilerplate containers.
 const BOILERPLATE_SUBSTR: &[&str] = &[
-    "nav", "menu", "sidebar", "side-bar", "side_bar", "footer", "comment", "share", "recommend",
-    "related", "relate", "breadcrumb", "crumb", "copyright", "advert", "guanggao", "toolbar",
-    "topbar", "login", "hotnews", "hot-news", "hot_news", "qrcode", "weixin", "wechat-code",
-    "rank", "tuijian", "xiangguan", "jubao", "report-", "statement", "disclaimer", "pagination",
+    "nav",
+    "menu",
+    "sidebar",
+    "side-bar",
+    "side_bar",
+    "footer",
+    "comment",
+    "share",
+    "recommend",
+    "related",
+    "relate",
+    "breadcrumb",
+    "crumb",
+    "copyright",
+    "advert",
+    "guanggao",
+    "toolbar",
+    "topbar",
+    "login",
+    "hotnews",
+    "hot-news",
+    "hot_news",
+    "qrcode",
+    "weixin",
+    "wechat-code",
+    "rank",
+    "tuijian",
+    "xiangguan",
+    "jubao",
+    "report-",
+    "statement",
+    "disclaimer",
+    "pagination",
 ];
 
 /// Class / id tokens (split on non-alphanumerics) of boilerplate containers.
 const BOILERPLATE_TOKENS: &[&str] = &[
-    "ad", "ads", "adv", "gg", "side", "aside", "hot", "tags", "tag", "header", "head", "foot",
-    "bottom", "tool", "tools", "widget", "search", "logo", "ewm", "links", "friendlink", "top",
-    "corner", "fixed", "float", "popup", "modal", "bar",
+    "ad",
+    "ads",
+    "adv",
+    "gg",
+    "side",
+    "aside",
+    "hot",
+    "tags",
+    "tag",
+    "header",
+    "head",
+    "foot",
+    "bottom",
+    "tool",
+    "tools",
+    "widget",
+    "search",
+    "logo",
+    "ewm",
+    "links",
+    "friendlink",
+    "top",
+    "corner",
+    "fixed",
+    "float",
+    "popup",
+    "modal",
+    "bar",
 ];
 
 /// True when an element's tag, class or id marks it as boilerplate.
@@ -101,7 +193,11 @@ impl Walker {
         let text = collapse_spaces(&self.cur);
         if !text.is_empty() {
             self.blocks[self.cur_owner].lines += 1;
-            self.lines.push(Line { text, link_chars: self.cur_link, owner: self.cur_owner });
+            self.lines.push(Line {
+                text,
+                link_chars: self.cur_link,
+                owner: self.cur_owner,
+            });
         }
         self.cur.clear();
         self.cur_link = 0;
@@ -119,7 +215,12 @@ impl Walker {
 
     fn new_block(&mut self, parent: usize, flagged: bool) -> usize {
         self.blocks[parent].has_block_children = true;
-        self.blocks.push(Block { parent: Some(parent), flagged, has_block_children: false, lines: 0 });
+        self.blocks.push(Block {
+            parent: Some(parent),
+            flagged,
+            has_block_children: false,
+            lines: 0,
+        });
         self.blocks.len() - 1
     }
 
@@ -170,15 +271,24 @@ fn line_score(l: &Line) -> f64 {
     if ld > 0.5 {
         return 0.0;
     }
-    let punct = l.text.chars().filter(|&c| is_cjk_punct(c) || c == ',').count();
+    let punct = l
+        .text
+        .chars()
+        .filter(|&c| is_cjk_punct(c) || c == ',')
+        .count();
     (han + 3 * punct) as f64 * (1.0 - ld) * (1.0 - ld)
 }
 
 fn meta_content(doc: &Html, selectors: &[&str]) -> Option<String> {
     for s in selectors {
-        let Ok(sel) = Selector::parse(s) else { continue };
+        let Ok(sel) = Selector::parse(s) else {
+            continue;
+        };
         for el in doc.select(&sel) {
-            let v = el.value().attr("content").or_else(|| el.value().attr("href"));
+            let v = el
+                .value()
+                .attr("content")
+                .or_else(|| el.value().attr("href"));
             if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
                 return Some(v.to_string());
             }
@@ -203,14 +313,47 @@ pub(crate) fn strip_site_suffix(title: &str) -> String {
         let head = t[..i].trim_end_matches(['-', '—', ' ', '_']).trim();
         let tail = t[i + sep.len_utf8()..].trim();
         let tail_len = tail.chars().count();
-        let siteish = ["网", "报", "新闻", "频道", "中心", "政府", "官网", "平台", "客户端", "在线", "门户", "号", "专栏", "博客", "社区", "论坛", ".com", ".cn", "资讯", "财经", "科技", "娱乐", "体育", "局", "委", "厅", "院"]
-            .iter()
-            .any(|k| tail.contains(k))
+        let siteish = [
+            "网",
+            "报",
+            "新闻",
+            "频道",
+            "中心",
+            "政府",
+            "官网",
+            "平台",
+            "客户端",
+            "在线",
+            "门户",
+            "号",
+            "专栏",
+            "博客",
+            "社区",
+            "论坛",
+            ".com",
+            ".cn",
+            "资讯",
+            "财经",
+            "科技",
+            "娱乐",
+            "体育",
+            "局",
+            "委",
+            "厅",
+            "院",
+        ]
+        .iter()
+        .any(|k| tail.contains(k))
             || tail.is_ascii()
-            || (tail.chars().count() <= 15 && tail.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+            || (tail.chars().count() <= 15
+                && tail.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
         let spaced = t[..i].ends_with(' ') || t[i + sep.len_utf8()..].starts_with(' ');
         let sep_ok = matches!(sep, '_' | '|' | '｜') || spaced || siteish;
-        if head.chars().count() >= 4 && tail_len <= 25 && sep_ok && (siteish || matches!(sep, '_' | '|' | '｜')) {
+        if head.chars().count() >= 4
+            && tail_len <= 25
+            && sep_ok
+            && (siteish || matches!(sep, '_' | '|' | '｜'))
+        {
             t = head.to_string();
         } else {
             break;
@@ -227,10 +370,16 @@ fn find_title(doc: &Html) -> Option<String> {
         .ok()
         .and_then(|s| doc.select(&s).next().map(element_text))
         .unwrap_or_default();
-    let og = meta_content(doc, &["meta[property='og:title']", "meta[name='og:title']"]).unwrap_or_default();
+    let og = meta_content(doc, &["meta[property='og:title']", "meta[name='og:title']"])
+        .unwrap_or_default();
     let h1s: Vec<String> = Selector::parse("h1")
         .ok()
-        .map(|s| doc.select(&s).map(element_text).filter(|t| han_count(t) >= 2 || t.chars().count() >= 6).collect())
+        .map(|s| {
+            doc.select(&s)
+                .map(element_text)
+                .filter(|t| han_count(t) >= 2 || t.chars().count() >= 6)
+                .collect()
+        })
         .unwrap_or_default();
     let (title_key, og_key) = (compare_key(&raw_title), compare_key(&og));
     for h in &h1s {
@@ -256,16 +405,32 @@ fn plausible_person(s: &str) -> bool {
     let n = s.chars().count();
     n <= 20
         && han_count(s) >= 2
-        && !["网", "管理员", "未知", "编辑部", "新闻", "频道", "客户端", "科技", "财经", "消息"]
-            .iter()
-            .any(|k| s.contains(k))
+        && ![
+            "网",
+            "管理员",
+            "未知",
+            "编辑部",
+            "新闻",
+            "频道",
+            "客户端",
+            "科技",
+            "财经",
+            "消息",
+        ]
+        .iter()
+        .any(|k| s.contains(k))
 }
 
 /// Parses an HTML page into an article.
 pub(crate) fn parse(text: &str, src: &Src) -> Record {
     let doc = Html::parse_document(text);
     let mut w = Walker::default();
-    w.blocks.push(Block { parent: None, flagged: false, has_block_children: false, lines: 0 });
+    w.blocks.push(Block {
+        parent: None,
+        flagged: false,
+        has_block_children: false,
+        lines: 0,
+    });
     w.walk(doc.root_element(), 0, false);
     w.flush();
 
@@ -302,7 +467,11 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
             continue;
         }
         let b = &w.blocks[l.owner];
-        let container = if b.has_block_children || b.lines >= 3 { l.owner } else { b.parent.unwrap_or(l.owner) };
+        let container = if b.has_block_children || b.lines >= 3 {
+            l.owner
+        } else {
+            b.parent.unwrap_or(l.owner)
+        };
         cand[container] += s;
         if let Some(p) = w.blocks[container].parent {
             cand[p] += s * 0.5;
@@ -369,7 +538,8 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
         .then(|| {
             w.lines.iter().position(|l| {
                 let k = compare_key(&l.text);
-                !k.is_empty() && (k == title_key || (k.chars().count() >= 6 && title_key.contains(&k)))
+                !k.is_empty()
+                    && (k == title_key || (k.chars().count() >= 6 && title_key.contains(&k)))
             })
         })
         .flatten();
@@ -410,7 +580,11 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
     .and_then(|d| find_date(&d));
     let url = meta_content(&doc, &["meta[property='og:url']", "link[rel='canonical']"]);
     let mut date = meta_date.or_else(|| byline.date.clone()).or_else(|| {
-        window.iter().find_map(|&i| (w.lines[i].text.chars().count() <= 120).then(|| find_date(&w.lines[i].text)).flatten())
+        window.iter().find_map(|&i| {
+            (w.lines[i].text.chars().count() <= 120)
+                .then(|| find_date(&w.lines[i].text))
+                .flatten()
+        })
     });
     if date.is_none() {
         date = url.as_deref().and_then(date_from_url);
@@ -427,14 +601,30 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
         ..Article::default()
     };
     if byline.source.is_none() {
-        byline.source = meta_content(&doc, &["meta[name='source']", "meta[name='mediaid']", "meta[property='og:site_name']"])
-            .filter(|s| s.chars().count() <= 30);
+        byline.source = meta_content(
+            &doc,
+            &[
+                "meta[name='source']",
+                "meta[name='mediaid']",
+                "meta[property='og:site_name']",
+            ],
+        )
+        .filter(|s| s.chars().count() <= 30);
     }
     if byline.author.is_none() && byline.reporter.is_none() {
-        byline.author = meta_content(&doc, &["meta[name='author']", "meta[property='article:author']"])
-            .filter(|s| plausible_person(s));
+        byline.author = meta_content(
+            &doc,
+            &["meta[name='author']", "meta[property='article:author']"],
+        )
+        .filter(|s| plausible_person(s));
     }
-    byline.apply(&mut a.date, &mut a.source, &mut a.author, &mut a.url, &mut a.meta);
+    byline.apply(
+        &mut a.date,
+        &mut a.source,
+        &mut a.author,
+        &mut a.url,
+        &mut a.meta,
+    );
     boilerplate::apply_extras(&extras, &mut a.meta);
     a.meta.insert("format".into(), "html".into());
     finish(a, src)

@@ -86,17 +86,16 @@ pub(crate) fn find_date_at(s: &str) -> Option<(String, usize)> {
         }
         let j = i + 4;
         let Some(&sep) = chars.get(j) else { break };
-        let (m_sep, d_sep): (&[char], &[char]) = match sep {
-            '-' => (&['-'], &['-']),
-            '/' => (&['/'], &['/']),
-            '.' => (&['.'], &['.']),
-            '年' => (&['年'], &['月']),
+        let d_sep: &[char] = match sep {
+            '-' => &['-'],
+            '/' => &['/'],
+            '.' => &['.'],
+            '年' => &['月'],
             _ => {
                 i = j;
                 continue;
             }
         };
-        let _ = m_sep;
         let (m, nm) = digits(&chars, j + 1, 3);
         if !(1..=2).contains(&nm) {
             i = j;
@@ -197,8 +196,27 @@ pub(crate) fn normalize_date(s: &str) -> Option<String> {
 
 /// Field labels recognised in header / trailer lines, longest first.
 const LABELS: &[&str] = &[
-    "责任编辑", "发布时间", "发表时间", "更新时间", "来源", "稿源", "出处", "编辑", "责编", "作者",
-    "记者", "通讯员", "摄影", "时间", "日期", "浏览", "阅读", "点击", "字号", "分享", "打印",
+    "责任编辑",
+    "发布时间",
+    "发表时间",
+    "更新时间",
+    "来源",
+    "稿源",
+    "出处",
+    "编辑",
+    "责编",
+    "作者",
+    "记者",
+    "通讯员",
+    "摄影",
+    "时间",
+    "日期",
+    "浏览",
+    "阅读",
+    "点击",
+    "字号",
+    "分享",
+    "打印",
 ];
 
 /// Labelled values found in a header line, e.g.
@@ -251,15 +269,21 @@ fn cut_value(raw: &str) -> String {
     let mut out = String::new();
     let mut prev_space = false;
     for c in raw.chars() {
-        if matches!(c, '|' | '｜' | '【' | '[' | '】' | ']' | '\u{3000}' | '\t' | '）' | ')')
-            || (is_space(c) && prev_space)
+        if matches!(
+            c,
+            '|' | '｜' | '【' | '[' | '】' | ']' | '\u{3000}' | '\t' | '）' | ')'
+        ) || (is_space(c) && prev_space)
         {
             break;
         }
         prev_space = is_space(c);
         out.push(c);
     }
-    let out = out.trim().trim_start_matches(['（', '(']).trim().to_string();
+    let out = out
+        .trim()
+        .trim_start_matches(['（', '('])
+        .trim()
+        .to_string();
     if out.chars().count() > 40 {
         String::new()
     } else {
@@ -366,11 +390,23 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(find_date("2021-08-06 16:43:57来源").as_deref(), Some("2021-08-06"));
-        assert_eq!(find_date("于2021年8月6日召开").as_deref(), Some("2021-08-06"));
+        assert_eq!(
+            find_date("2021-08-06 16:43:57来源").as_deref(),
+            Some("2021-08-06")
+        );
+        assert_eq!(
+            find_date("于2021年8月6日召开").as_deref(),
+            Some("2021-08-06")
+        );
         assert_eq!(find_date("12021-13-01"), None);
-        assert_eq!(normalize_date("1585293476000").as_deref(), Some("2020-03-27"));
-        assert_eq!(date_from_url("http://x.cn/a/20210806/1.html").as_deref(), Some("2021-08-06"));
+        assert_eq!(
+            normalize_date("1585293476000").as_deref(),
+            Some("2020-03-27")
+        );
+        assert_eq!(
+            date_from_url("http://x.cn/a/20210806/1.html").as_deref(),
+            Some("2021-08-06")
+        );
     }
 
     #[test]

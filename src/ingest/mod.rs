@@ -116,7 +116,10 @@ fn name_parts(name: &str) -> (String, String, String) {
 /// Turns an article with empty text into an "empty article" error.
 pub(crate) fn finish(a: Article, src: &Src) -> Record {
     if a.text.trim().is_empty() {
-        Err(IngestError { id: Some(a.id), ..IngestError::file(&src.path, "empty article") })
+        Err(IngestError {
+            id: Some(a.id),
+            ..IngestError::file(&src.path, "empty article")
+        })
     } else {
         Ok(a)
     }
@@ -129,14 +132,20 @@ pub fn read_input(input: &Input, opts: &IngestOptions) -> Vec<Record> {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
                 Ok(_) => read_bytes("-", &buf, opts),
-                Err(e) => vec![Err(IngestError::file("-", format!("cannot read stdin: {e}")))],
+                Err(e) => vec![Err(IngestError::file(
+                    "-",
+                    format!("cannot read stdin: {e}"),
+                ))],
             }
         }
         Input::File(path) => {
             let name = path.to_string_lossy();
             match std::fs::read(path) {
                 Ok(bytes) => read_bytes(&name, &bytes, opts),
-                Err(e) => vec![Err(IngestError::file(name_parts(&name).0, format!("cannot read: {e}")))],
+                Err(e) => vec![Err(IngestError::file(
+                    name_parts(&name).0,
+                    format!("cannot read: {e}"),
+                ))],
             }
         }
     }
@@ -150,17 +159,33 @@ pub fn read_all(inputs: &[Input], opts: &IngestOptions) -> Vec<Record> {
 
 /// Guesses a format from decoded content.
 fn sniff(text: &str) -> Format {
-    let head: String = text.trim_start().chars().take(2048).collect::<String>().to_lowercase();
-    if head.starts_with("<!doctype") || head.starts_with("<html") || head.starts_with("<?xml") && head.contains("<html") {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_lowercase();
+    if head.starts_with("<!doctype")
+        || head.starts_with("<html")
+        || head.starts_with("<?xml") && head.contains("<html")
+    {
         return Format::Html;
     }
-    if head.starts_with('<') && ["<body", "<div", "<p>", "<p ", "<head", "<meta", "<title"].iter().any(|t| head.contains(t)) {
+    if head.starts_with('<')
+        && ["<body", "<div", "<p>", "<p ", "<head", "<meta", "<title"]
+            .iter()
+            .any(|t| head.contains(t))
+    {
         return Format::Html;
     }
     if cctv::header_date(text).is_some() {
         return Format::Cctv;
     }
-    if text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{')) {
+    if text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with('{'))
+    {
         return Format::Jsonl;
     }
     Format::Text
@@ -171,7 +196,11 @@ fn sniff(text: &str) -> Format {
 /// (`-` means stdin).
 pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions) -> Vec<Record> {
     let (display, id, ext) = name_parts(name);
-    let src = Src { path: display.clone(), origin: display, id };
+    let src = Src {
+        path: display.clone(),
+        origin: display,
+        id,
+    };
     let by_ext = match ext.as_str() {
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
         "jsonl" | "ndjson" => Format::Jsonl,
@@ -179,19 +208,36 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions) -> Vec<Record>
         "txt" | "text" => Format::Text,
         _ => Format::Auto,
     };
-    let format = if opts.format != Format::Auto { opts.format } else { by_ext };
+    let format = if opts.format != Format::Auto {
+        opts.format
+    } else {
+        by_ext
+    };
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return vec![Err(IngestError::file(&src.path, "empty article (empty file)"))];
+        return vec![Err(IngestError::file(
+            &src.path,
+            "empty article (empty file)",
+        ))];
     }
     let decoded = match decode::decode(bytes, matches!(format, Format::Html | Format::Auto)) {
         Ok(d) => d,
         Err(reason) => return vec![Err(IngestError::file(&src.path, reason))],
     };
-    let text = decoded.text.strip_prefix('\u{feff}').unwrap_or(&decoded.text);
+    let text = decoded
+        .text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&decoded.text);
     if text.trim().is_empty() {
-        return vec![Err(IngestError::file(&src.path, "empty article (empty file)"))];
+        return vec![Err(IngestError::file(
+            &src.path,
+            "empty article (empty file)",
+        ))];
     }
-    let format = if format == Format::Auto { sniff(text) } else { format };
+    let format = if format == Format::Auto {
+        sniff(text)
+    } else {
+        format
+    };
     let mut records = match format {
         Format::Html => vec![html::parse(text, &src)],
         Format::Jsonl => jsonl::parse(text, &src),
@@ -205,9 +251,39 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions) -> Vec<Record>
                 a.meta.insert("decode_warning".into(), w.clone());
             }
             if decoded.encoding != "UTF-8" {
-                a.meta.insert("encoding".into(), decoded.encoding.to_string());
+                a.meta
+                    .insert("encoding".into(), decoded.encoding.to_string());
             }
         }
     }
     records
+}
+
+/// Reads JSON Lines one line at a time (for streaming): keeps the ids seen
+/// so far to report duplicates, like [`read_input`] does for a file.
+#[derive(Debug, Default)]
+pub struct JsonlLineReader {
+    seen: std::collections::HashSet<String>,
+    name: String,
+}
+
+impl JsonlLineReader {
+    /// A reader whose errors name `name` (`-` for stdin).
+    pub fn new(name: &str) -> Self {
+        Self {
+            seen: Default::default(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Parse line `line_no` (1-based); `None` for a blank line.
+    pub fn read_line(&mut self, line: &str, line_no: u64) -> Option<Record> {
+        let (path, id, _) = name_parts(&self.name);
+        let src = Src {
+            origin: path.clone(),
+            path,
+            id,
+        };
+        jsonl::parse_line(line, line_no, &src, &mut self.seen)
+    }
 }

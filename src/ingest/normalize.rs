@@ -22,7 +22,20 @@ fn full_width(c: char) -> Option<char> {
 fn is_fw_punct(c: char) -> bool {
     matches!(
         c,
-        '，' | '。' | '、' | '：' | '；' | '！' | '？' | '（' | '）' | '“' | '”' | '《' | '》' | '【' | '】'
+        '，' | '。'
+            | '、'
+            | '：'
+            | '；'
+            | '！'
+            | '？'
+            | '（'
+            | '）'
+            | '“'
+            | '”'
+            | '《'
+            | '》'
+            | '【'
+            | '】'
     )
 }
 
@@ -51,7 +64,10 @@ pub(crate) fn collapse_spaces(s: &str) -> String {
 pub(crate) fn normalize_line(line: &str) -> String {
     let chars: Vec<char> = collapse_spaces(line).chars().collect();
     let n = chars.len();
-    let cjk_at = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|&c| is_cjk_context(c));
+    let cjk_at = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|&c| is_cjk_context(c))
+    };
     let mut convert = vec![false; n];
     // Parentheses are converted in matched pairs when either side qualifies.
     let mut stack: Vec<usize> = Vec::new();
@@ -80,7 +96,11 @@ pub(crate) fn normalize_line(line: &str) -> String {
     }
     let mut out: Vec<char> = Vec::with_capacity(n);
     for (i, &c) in chars.iter().enumerate() {
-        let c = if convert[i] { full_width(c).unwrap_or(c) } else { c };
+        let c = if convert[i] {
+            full_width(c).unwrap_or(c)
+        } else {
+            c
+        };
         out.push(c);
     }
     // Drop spaces adjacent to full-width punctuation.
@@ -126,7 +146,10 @@ mod tests {
             normalize_line("  河北新闻网讯(河北日报记者四建磊、吴韬)8月4日晚,河北"),
             "河北新闻网讯（河北日报记者四建磊、吴韬）8月4日晚，河北"
         );
-        assert_eq!(normalize_line("见 http://a.cn/x 时间16:43"), "见 http://a.cn/x 时间16:43");
+        assert_eq!(
+            normalize_line("见 http://a.cn/x 时间16:43"),
+            "见 http://a.cn/x 时间16:43"
+        );
         assert_eq!(normalize_line("“人”“ 物”同防"), "“人”“物”同防");
         assert_eq!(normalize_line("会议指出, 在"), "会议指出，在");
         assert_eq!(normalize_line("(abc)"), "(abc)");
@@ -134,6 +157,9 @@ mod tests {
 
     #[test]
     fn body() {
-        assert_eq!(normalize_body(&["  a\u{3000}\u{3000}b ", "", "\tc"]), "a b\nc");
+        assert_eq!(
+            normalize_body(&["  a\u{3000}\u{3000}b ", "", "\tc"]),
+            "a b\nc"
+        );
     }
 }

@@ -27,7 +27,8 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
     let mut title: Option<String> = None;
     let mut start = 0;
     for (i, p) in paras.iter().enumerate().take(15) {
-        let bare_url = find_url(p).is_some_and(|u| p.trim().ends_with(&u) && p.chars().count() <= u.len() + 12);
+        let bare_url = find_url(p)
+            .is_some_and(|u| p.trim().ends_with(&u) && p.chars().count() <= u.len() + 12);
         if is_nav_line(p) || is_widget_line(p) {
         } else if is_byline(p) || bare_url {
             byline.absorb(p);
@@ -48,7 +49,13 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
         text: normalize_body(&body),
         ..Article::default()
     };
-    byline.apply(&mut a.date, &mut a.source, &mut a.author, &mut a.url, &mut a.meta);
+    byline.apply(
+        &mut a.date,
+        &mut a.source,
+        &mut a.author,
+        &mut a.url,
+        &mut a.meta,
+    );
     boilerplate::apply_extras(&extras, &mut a.meta);
     a.meta.insert("format".into(), "text".into());
     finish(a, src)

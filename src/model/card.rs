@@ -61,8 +61,17 @@ pub fn set_test_metrics(dir: &Path, markdown: &str) -> Result<()> {
     let path = dir.join("README.md");
     let card = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let (Some(a), Some(b)) = (card.find(START), card.find(END)) else {
-        return Err(Error::model(&path, "model card has no test-metrics section", Some("retrain, or add the policy-lens:test-metrics markers")));
+        return Err(Error::model(
+            &path,
+            "model card has no test-metrics section",
+            Some("retrain, or add the policy-lens:test-metrics markers"),
+        ));
     };
-    let new = format!("{}{START}\n{}\n{}", &card[..a], markdown.trim_end(), &card[b..]);
+    let new = format!(
+        "{}{START}\n{}\n{}",
+        &card[..a],
+        markdown.trim_end(),
+        &card[b..]
+    );
     std::fs::write(&path, new).map_err(|e| Error::io(&path, e))
 }

@@ -28,8 +28,13 @@ pub struct Classifier {
 /// Load a tokenizer from `path`, truncating to `max_length` tokens and
 /// without padding (batches are padded dynamically).
 pub fn load_tokenizer(path: &Path, max_length: usize) -> Result<Tokenizer> {
-    let mut tok = Tokenizer::from_file(path)
-        .map_err(|e| Error::model(path, format!("cannot load tokenizer: {e}"), Some("use the tokenizer.json of the model's base encoder")))?;
+    let mut tok = Tokenizer::from_file(path).map_err(|e| {
+        Error::model(
+            path,
+            format!("cannot load tokenizer: {e}"),
+            Some("use the tokenizer.json of the model's base encoder"),
+        )
+    })?;
     tok.with_padding(None);
     tok.with_truncation(Some(TruncationParams {
         max_length,
@@ -65,9 +70,19 @@ impl Classifier {
         } else {
             VarBuilder::from_pth(weights, DType::F32, device)
         }
-        .map_err(|e| Error::model(weights, format!("cannot read weights: {e}"), Some("the file is damaged: restore it from git or retrain")))?;
+        .map_err(|e| {
+            Error::model(
+                weights,
+                format!("cannot read weights: {e}"),
+                Some("the file is damaged: restore it from git or retrain"),
+            )
+        })?;
         let wrap = |e: candle_core::Error| {
-            Error::model(weights, format!("weights do not fit config.json: {e}"), Some("use the config.json that was saved with these weights"))
+            Error::model(
+                weights,
+                format!("weights do not fit config.json: {e}"),
+                Some("use the config.json that was saved with these weights"),
+            )
         };
         let bert = BertModel::load(vb.pp("bert"), &model.config).map_err(wrap)?;
         let h = model.config.hidden_size;
@@ -163,7 +178,12 @@ impl Classifier {
 
 /// Token ids and attention mask of a batch, padded to its longest member.
 pub fn pad_batch(batch: &[&Encoding]) -> (Vec<u32>, Vec<u32>) {
-    let len = batch.iter().map(|e| e.get_ids().len()).max().unwrap_or(1).max(1);
+    let len = batch
+        .iter()
+        .map(|e| e.get_ids().len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let mut ids = vec![0u32; batch.len() * len];
     let mut mask = vec![0u32; batch.len() * len];
     for (r, e) in batch.iter().enumerate() {
@@ -178,10 +198,15 @@ pub fn pad_batch(batch: &[&Encoding]) -> (Vec<u32>, Vec<u32>) {
 /// Check a safetensors file's header before mapping it, so that truncated
 /// or corrupted files give a clear error.
 fn validate_safetensors(path: &Path) -> Result<()> {
-    let fix = Some("the weights file is damaged or truncated: restore it (git checkout) or retrain");
+    let fix =
+        Some("the weights file is damaged or truncated: restore it (git checkout) or retrain");
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if data.len() < 8 {
-        return Err(Error::model(path, "weights file is too short to be safetensors", fix));
+        return Err(Error::model(
+            path,
+            "weights file is too short to be safetensors",
+            fix,
+        ));
     }
     let n = u64::from_le_bytes(data[..8].try_into().expect("8 bytes")) as usize;
     let header = data
@@ -198,7 +223,11 @@ fn validate_safetensors(path: &Path) -> Result<()> {
         .max()
         .unwrap_or(0) as usize;
     if needed > body {
-        return Err(Error::model(path, format!("weights file is truncated ({body} of {needed} data bytes)"), fix));
+        return Err(Error::model(
+            path,
+            format!("weights file is truncated ({body} of {needed} data bytes)"),
+            fix,
+        ));
     }
     Ok(())
 }

@@ -72,7 +72,8 @@ pub fn default_model_path() -> PathBuf {
 
 fn read_json(path: &Path) -> Result<serde_json::Value> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::model(path, format!("invalid JSON: {e}"), None))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::model(path, format!("invalid JSON: {e}"), None))
 }
 
 impl ModelDir {
@@ -84,11 +85,20 @@ impl ModelDir {
             return Self::open(&path);
         }
         if path.exists() {
-            return Err(Error::model(&path, "is a file, not a model directory", Some("pass the directory that holds config.json")));
+            return Err(Error::model(
+                &path,
+                "is a file, not a model directory",
+                Some("pass the directory that holds config.json"),
+            ));
         }
-        let looks_like_hub_id = spec.split('/').count() == 2 && !spec.starts_with('.') && !spec.contains('\\');
+        let looks_like_hub_id =
+            spec.split('/').count() == 2 && !spec.starts_with('.') && !spec.contains('\\');
         if !looks_like_hub_id {
-            return Err(Error::model(&path, "no such directory", Some("pass a model directory or a Hub id such as owner/name")));
+            return Err(Error::model(
+                &path,
+                "no such directory",
+                Some("pass a model directory or a Hub id such as owner/name"),
+            ));
         }
         let cache = hf_hub::Cache::from_env();
         let repo = cache.model(spec.to_string());
@@ -103,7 +113,11 @@ impl ModelDir {
         // Make sure every file we need is in the snapshot (hf-hub resolves each one).
         for f in ["tokenizer.json"] {
             if repo.get(f).is_none() {
-                return Err(Error::model(&root, format!("cached Hub model lacks {f}"), Some("download the full repository into the cache")));
+                return Err(Error::model(
+                    &root,
+                    format!("cached Hub model lacks {f}"),
+                    Some("download the full repository into the cache"),
+                ));
             }
         }
         Self::open(&root)
@@ -113,20 +127,34 @@ impl ModelDir {
     pub fn open(root: &Path) -> Result<Self> {
         let config_path = root.join("config.json");
         if !config_path.is_file() {
-            return Err(Error::model(root, "missing config.json", Some("a model directory needs config.json, tokenizer.json and model.safetensors")));
+            return Err(Error::model(
+                root,
+                "missing config.json",
+                Some("a model directory needs config.json, tokenizer.json and model.safetensors"),
+            ));
         }
         let config_json = read_json(&config_path)?;
         let config: BertConfig = serde_json::from_value(config_json.clone())
             .map_err(|e| Error::model(&config_path, format!("not a BERT config: {e}"), None))?;
         let tokenizer = root.join("tokenizer.json");
         if !tokenizer.is_file() {
-            return Err(Error::model(root, "missing tokenizer.json", Some("copy the tokenizer.json of the base model into the directory")));
+            return Err(Error::model(
+                root,
+                "missing tokenizer.json",
+                Some("copy the tokenizer.json of the base model into the directory"),
+            ));
         }
         let weights = ["model.safetensors", "pytorch_model.bin"]
             .iter()
             .map(|f| root.join(f))
             .find(|p| p.is_file())
-            .ok_or_else(|| Error::model(root, "missing weights (model.safetensors)", Some("retrain or re-download the model")))?;
+            .ok_or_else(|| {
+                Error::model(
+                    root,
+                    "missing weights (model.safetensors)",
+                    Some("retrain or re-download the model"),
+                )
+            })?;
 
         let labels = Self::read_labels(root, &config_json)?;
         let thresholds = Self::read_thresholds(root, &labels)?;
@@ -151,19 +179,28 @@ impl ModelDir {
     /// Labels from `labels.json`, else from `config.json`'s `id2label`, else
     /// the policy-lens label set. When both files name labels they must agree.
     fn read_labels(root: &Path, config_json: &serde_json::Value) -> Result<Vec<String>> {
-        let from_config: Option<Vec<String>> = config_json.get("id2label").and_then(|m| m.as_object()).map(|m| {
-            let mut pairs: Vec<(usize, String)> = m
-                .iter()
-                .filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?.to_string())))
-                .collect();
-            pairs.sort();
-            pairs.into_iter().map(|(_, v)| v).collect()
-        });
+        let from_config: Option<Vec<String>> = config_json
+            .get("id2label")
+            .and_then(|m| m.as_object())
+            .map(|m| {
+                let mut pairs: Vec<(usize, String)> = m
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?.to_string())))
+                    .collect();
+                pairs.sort();
+                pairs.into_iter().map(|(_, v)| v).collect()
+            });
         let labels_path = root.join("labels.json");
         let from_file: Option<Vec<String>> = if labels_path.is_file() {
-            Some(serde_json::from_value(read_json(&labels_path)?).map_err(|e| {
-                Error::model(&labels_path, format!("must be a JSON list of label names: {e}"), None)
-            })?)
+            Some(
+                serde_json::from_value(read_json(&labels_path)?).map_err(|e| {
+                    Error::model(
+                        &labels_path,
+                        format!("must be a JSON list of label names: {e}"),
+                        None,
+                    )
+                })?,
+            )
         } else {
             None
         };
@@ -190,7 +227,11 @@ impl ModelDir {
             .iter()
             .map(|l| {
                 map.get(l).copied().ok_or_else(|| {
-                    Error::model(&path, format!("no threshold for label {l}"), Some("add it or delete thresholds.json to use 0.5"))
+                    Error::model(
+                        &path,
+                        format!("no threshold for label {l}"),
+                        Some("add it or delete thresholds.json to use 0.5"),
+                    )
                 })
             })
             .collect()
@@ -208,7 +249,11 @@ impl ModelDir {
 
 /// Write `thresholds.json` for `labels` into `dir`.
 pub fn write_thresholds(dir: &Path, labels: &[String], thresholds: &[f32]) -> Result<()> {
-    let map: BTreeMap<&str, f32> = labels.iter().map(String::as_str).zip(thresholds.iter().copied()).collect();
+    let map: BTreeMap<&str, f32> = labels
+        .iter()
+        .map(String::as_str)
+        .zip(thresholds.iter().copied())
+        .collect();
     let path = dir.join("thresholds.json");
     let text = serde_json::to_string_pretty(&map).expect("serialisable") + "\n";
     std::fs::write(&path, text).map_err(|e| Error::io(&path, e))

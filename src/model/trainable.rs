@@ -81,7 +81,13 @@ impl Dropout<'_> {
         let n = x.elem_count();
         let keep = 1.0 / (1.0 - self.p);
         let mask: Vec<f32> = (0..n)
-            .map(|_| if self.rng.gen::<f32>() < self.p { 0.0 } else { keep })
+            .map(|_| {
+                if self.rng.gen::<f32>() < self.p {
+                    0.0
+                } else {
+                    keep
+                }
+            })
             .collect();
         let mask = Tensor::from_vec(mask, x.shape(), x.device())?;
         x.mul(&mask)
@@ -98,7 +104,8 @@ pub fn read_weights(path: &Path, device: &Device) -> Result<HashMap<String, Tens
             .into_iter()
             .collect()
     } else {
-        candle_core::pickle::read_all(path).map_err(|e| Error::model(path, format!("cannot read PyTorch weights: {e}"), None))?
+        candle_core::pickle::read_all(path)
+            .map_err(|e| Error::model(path, format!("cannot read PyTorch weights: {e}"), None))?
     };
     let mut out = HashMap::new();
     for (name, t) in raw {
@@ -141,15 +148,27 @@ impl TrainableModel {
     ) -> Result<Self> {
         let h = config.hidden_size;
         if !weights.contains_key("bert.pooler.dense.weight") {
-            weights.insert("bert.pooler.dense.weight".into(), normal(rng, (h, h), 0.02, device)?);
-            weights.insert("bert.pooler.dense.bias".into(), Tensor::zeros(h, DType::F32, device)?);
+            weights.insert(
+                "bert.pooler.dense.weight".into(),
+                normal(rng, (h, h), 0.02, device)?,
+            );
+            weights.insert(
+                "bert.pooler.dense.bias".into(),
+                Tensor::zeros(h, DType::F32, device)?,
+            );
         }
         let head_fits = weights
             .get("classifier.weight")
             .is_some_and(|w| w.dims() == [n_labels, h]);
         if !head_fits {
-            weights.insert("classifier.weight".into(), normal(rng, (n_labels, h), 0.02, device)?);
-            weights.insert("classifier.bias".into(), Tensor::zeros(n_labels, DType::F32, device)?);
+            weights.insert(
+                "classifier.weight".into(),
+                normal(rng, (n_labels, h), 0.02, device)?,
+            );
+            weights.insert(
+                "classifier.bias".into(),
+                Tensor::zeros(n_labels, DType::F32, device)?,
+            );
         }
         let varmap = VarMap::new();
         {
@@ -162,8 +181,13 @@ impl TrainableModel {
         let b = vb.pp("bert");
         let e = b.pp("embeddings");
         let word = candle_nn::embedding(config.vocab_size, h, e.pp("word_embeddings"))?;
-        let position = candle_nn::embedding(config.max_position_embeddings, h, e.pp("position_embeddings"))?;
-        let token_type = candle_nn::embedding(config.type_vocab_size, h, e.pp("token_type_embeddings"))?;
+        let position = candle_nn::embedding(
+            config.max_position_embeddings,
+            h,
+            e.pp("position_embeddings"),
+        )?;
+        let token_type =
+            candle_nn::embedding(config.type_vocab_size, h, e.pp("token_type_embeddings"))?;
         let emb_ln = LayerNorm::load(e.pp("LayerNorm"), h, config.layer_norm_eps)?;
         let mut layers = Vec::new();
         for i in 0..config.num_hidden_layers {
@@ -237,7 +261,12 @@ impl TrainableModel {
     /// Logits `[batch, labels]` for token ids and attention mask `[batch, len]`.
     /// With `dropout`, dropout is applied (training); without, it is the
     /// same function as inference.
-    pub fn forward(&self, ids: &Tensor, mask: &Tensor, mut dropout: Option<&mut Dropout>) -> Result<Tensor> {
+    pub fn forward(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        mut dropout: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
         let (_b, len) = ids.dims2()?;
         let cfg = &self.config;
         let heads = cfg.num_attention_heads;
@@ -253,21 +282,28 @@ impl TrainableModel {
         if let Some(d) = dropout.as_deref_mut() {
             x = d.apply(&x)?;
         }
-        let ext = ((mask.to_dtype(DType::F32)?.ones_like()? - mask.to_dtype(DType::F32)?)? * f32::MIN as f64)?
+        let ext = ((mask.to_dtype(DType::F32)?.ones_like()? - mask.to_dtype(DType::F32)?)?
+            * f32::MIN as f64)?
             .unsqueeze(1)?
             .unsqueeze(1)?;
         let scale = 1.0 / (head_dim as f64).sqrt();
         for l in &self.layers {
             let split = |t: Tensor| -> candle_core::Result<Tensor> {
                 let (b, n, _) = t.dims3()?;
-                t.reshape((b, n, heads, head_dim))?.transpose(1, 2)?.contiguous()
+                t.reshape((b, n, heads, head_dim))?
+                    .transpose(1, 2)?
+                    .contiguous()
             };
             let q = split(l.query.forward(&x)?)?;
             let k = split(l.key.forward(&x)?)?;
             let v = split(l.value.forward(&x)?)?;
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&ext)?;
             let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
-            let ctx = probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.flatten_from(D::Minus2)?;
+            let ctx = probs
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .contiguous()?
+                .flatten_from(D::Minus2)?;
             let mut a = l.attn_out.forward(&ctx)?;
             if let Some(d) = dropout.as_deref_mut() {
                 a = d.apply(&a)?;
@@ -294,6 +330,7 @@ impl TrainableModel {
             .into_iter()
             .map(|(k, v)| Ok((k, v.as_tensor().to_dtype(dtype)?)))
             .collect::<Result<_>>()?;
-        candle_core::safetensors::save(&tensors, path).map_err(|e| Error::model(path, format!("cannot write weights: {e}"), None))
+        candle_core::safetensors::save(&tensors, path)
+            .map_err(|e| Error::model(path, format!("cannot write weights: {e}"), None))
     }
 }

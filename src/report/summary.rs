@@ -40,11 +40,18 @@ pub fn corpus_section(c: &CorpusSummary, counts: &RunCounts, model: &str) -> Str
         counts.read, counts.summarised, counts.failed, c.sentences, c.directives, model
     );
     let _ = writeln!(s, "## Categories\n");
-    let _ = writeln!(s, "| category | | articles with directives | share of articles | directive sentences |");
+    let _ = writeln!(
+        s,
+        "| category | | articles with directives | share of articles | directive sentences |"
+    );
     let _ = writeln!(s, "|---|---|---:|---:|---:|");
     for l in TOPIC_LABELS {
         let n = c.articles_with.get(l).copied().unwrap_or(0);
-        let share = if c.articles == 0 { 0.0 } else { 100.0 * n as f64 / c.articles as f64 };
+        let share = if c.articles == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / c.articles as f64
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {:.1}% | {} |",
@@ -64,7 +71,11 @@ pub fn corpus_section(c: &CorpusSummary, counts: &RunCounts, model: &str) -> Str
             }
             Some(top) => {
                 for t in top {
-                    let title = t.title.as_deref().map(|x| one_line(x, 40)).unwrap_or_default();
+                    let title = t
+                        .title
+                        .as_deref()
+                        .map(|x| one_line(x, 40))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         s,
                         "- {:.2} — {} — *{}* `{}`",
@@ -85,13 +96,20 @@ pub fn corpus_section(c: &CorpusSummary, counts: &RunCounts, model: &str) -> Str
 /// evidence, other measures.
 pub fn article_section(a: &ArticleSummary) -> String {
     let mut s = String::new();
-    let title = a.title.as_deref().map(|t| one_line(t, 80)).unwrap_or_else(|| a.id.clone());
+    let title = a
+        .title
+        .as_deref()
+        .map(|t| one_line(t, 80))
+        .unwrap_or_else(|| a.id.clone());
     let _ = writeln!(s, "### {title}\n");
     let meta: Vec<String> = [
         Some(format!("`{}`", a.id)),
         a.date.clone(),
         a.source.clone(),
-        Some(format!("{} sentences, {} directives", a.sentences, a.directives)),
+        Some(format!(
+            "{} sentences, {} directives",
+            a.sentences, a.directives
+        )),
     ]
     .into_iter()
     .flatten()
@@ -100,13 +118,23 @@ pub fn article_section(a: &ArticleSummary) -> String {
     if a.categories_present.is_empty() {
         let _ = writeln!(s, "- categories: none");
     } else {
-        let names: Vec<String> = a.categories_present.iter().map(|l| format!("{l} {}", display_name(l))).collect();
+        let names: Vec<String> = a
+            .categories_present
+            .iter()
+            .map(|l| format!("{l} {}", display_name(l)))
+            .collect();
         let _ = writeln!(s, "- categories: {}", names.join(", "));
     }
     for l in &a.categories_present {
         if let Some(cat) = a.categories.get(l) {
             for e in cat.directives.iter().take(2) {
-                let _ = writeln!(s, "  - {} ({:.2}): {}", display_name(l), e.score, one_line(&e.text, 100));
+                let _ = writeln!(
+                    s,
+                    "  - {} ({:.2}): {}",
+                    display_name(l),
+                    e.score,
+                    one_line(&e.text, 100)
+                );
             }
         }
     }
