@@ -290,3 +290,28 @@ fn bad_model_exits_2_with_a_one_line_error() {
     assert!(err.contains("config.json"), "{err}");
     assert!(!out.exists(), "no partial output");
 }
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = bin()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "analyze",
+                corpus().join("cctv-2022/20220105.md").to_str().unwrap(),
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        outputs.push(std::fs::read(out.join("articles.jsonl")).unwrap());
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "articles.jsonl differs between 1 and 2 threads"
+    );
+}

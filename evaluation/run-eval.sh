@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates every quality number quoted in evaluation/README.md and the
+# default model's card: the model and both baselines on the test split (same
+# harness, same bootstrap seed), and the article-level evaluation.
+# Usage: evaluation/run-eval.sh [MODEL_DIR]   (default: the shipped model)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL="${1:-models/policy-lens-m3e-small}"
+OUT=evaluation/results
+cargo build --release --quiet
+BIN=target/release/policy-lens
+mkdir -p "$OUT"
+$BIN eval --gold data/gold/test.jsonl --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/model-test"
+$BIN eval --gold data/gold/test.jsonl --baseline keyword --train data/gold/train.jsonl --out "$OUT/keyword-test"
+$BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/ngram-test"
+$BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
+$BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
