@@ -264,8 +264,17 @@ fn percentile_interval(mut v: Vec<f64>) -> Interval {
     }
 }
 
+/// How confidence intervals are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bootstrap {
+    /// Number of resamples.
+    pub resamples: usize,
+    /// Seed of the resampling RNG.
+    pub seed: u64,
+}
+
 /// Evaluate `scores` (one row per gold sentence, columns = `labels`) at
-/// `thresholds`, with `n_boot` bootstrap resamples seeded by `seed`.
+/// `thresholds`, with seeded bootstrap resamples.
 pub fn evaluate(
     system: &str,
     gold_name: &str,
@@ -273,9 +282,12 @@ pub fn evaluate(
     scores: &[Vec<f32>],
     labels: &[String],
     thresholds: &[f32],
-    n_boot: usize,
-    seed: u64,
+    bootstrap: Bootstrap,
 ) -> EvalReport {
+    let Bootstrap {
+        resamples: n_boot,
+        seed,
+    } = bootstrap;
     let g = gold_matrix(gold, labels);
     let pred: Vec<Vec<bool>> = scores
         .iter()

@@ -323,8 +323,10 @@ fn run(cli: Cli) -> Result<()> {
             let report = train::train(
                 &base_dir,
                 &label_names,
-                &tr,
-                &dv,
+                train::Splits {
+                    train: &tr,
+                    dev: &dv,
+                },
                 &cfg,
                 &out,
                 &Device::Cpu,
@@ -440,8 +442,10 @@ fn run(cli: Cli) -> Result<()> {
                 &scores,
                 &label_names,
                 &thresholds,
-                bootstrap,
-                seed,
+                eval::Bootstrap {
+                    resamples: bootstrap,
+                    seed,
+                },
             );
             std::fs::create_dir_all(&out)?;
             std::fs::write(
@@ -462,8 +466,10 @@ fn run(cli: Cli) -> Result<()> {
                     &kw.score(&texts),
                     &label_names,
                     &[0.5; 5],
-                    bootstrap,
-                    seed,
+                    eval::Bootstrap {
+                        resamples: bootstrap,
+                        seed,
+                    },
                 ));
                 let ng = baseline::NgramBaseline::fit(&tr, seed);
                 let t = match &dev {
@@ -481,8 +487,10 @@ fn run(cli: Cli) -> Result<()> {
                     &ng.score(&texts),
                     &label_names,
                     &t,
-                    bootstrap,
-                    seed,
+                    eval::Bootstrap {
+                        resamples: bootstrap,
+                        seed,
+                    },
                 ));
             }
             std::fs::write(

@@ -65,9 +65,7 @@ pub fn split_with(text: &str, opts: SplitOptions) -> Vec<Sentence> {
         } else if OPENERS.contains(&c) {
             depth += 1;
         } else if CLOSERS.contains(&c) {
-            if depth > 0 {
-                depth -= 1;
-            }
+            depth = depth.saturating_sub(1);
             // A quote that closes right after a terminator closes the sentence.
             let prev = if i > 0 { chars[i - 1] } else { ' ' };
             if depth == 0 && TERMINATORS.contains(&prev) {

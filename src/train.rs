@@ -295,19 +295,28 @@ pub fn evaluate(
         .collect()
 }
 
-/// Fine-tune `base` on `train`, keep the epoch with the best dev macro-F1,
-/// tune thresholds on dev, and write the model directory to `out`.
-/// `log` receives one line per epoch.
+/// Training and dev sentences.
+#[derive(Debug, Clone, Copy)]
+pub struct Splits<'a> {
+    /// Sentences the weights are fitted on.
+    pub train: &'a [LabelledSentence],
+    /// Sentences for early stopping and thresholds.
+    pub dev: &'a [LabelledSentence],
+}
+
+/// Fine-tune `base` on `data.train`, keep the epoch with the best dev
+/// macro-F1, tune thresholds on dev, and write the model directory to
+/// `out`. `log` receives one line per epoch.
 pub fn train(
     base: &ModelDir,
     labels: &[String],
-    train: &[LabelledSentence],
-    dev: &[LabelledSentence],
+    data: Splits,
     cfg: &TrainConfig,
     out: &Path,
     device: &Device,
     log: &mut dyn FnMut(&str),
 ) -> Result<TrainReport> {
+    let Splits { train, dev } = data;
     if train.is_empty() || dev.is_empty() {
         return Err(Error::Invalid(
             "training and dev data must both be non-empty".into(),

@@ -94,8 +94,8 @@ fn same(a: &Value, b: &Value, path: &str, diffs: &mut Vec<String>) {
             let (mut x, mut y): (Vec<&Value>, Vec<&Value>) =
                 (x.iter().collect(), y.iter().collect());
             if x.iter().all(|v| v.get("start").is_some()) {
-                x.sort_by_key(|v| key(*v));
-                y.sort_by_key(|v| key(*v));
+                x.sort_by_key(|v| key(v));
+                y.sort_by_key(|v| key(v));
             }
             for (i, (u, v)) in x.iter().zip(y.iter()).enumerate() {
                 same(u, v, &format!("{path}[{i}]"), diffs);

@@ -316,7 +316,7 @@ impl TrainableModel {
             x = l.out_ln.forward(&(o + a)?)?;
         }
         let mut pooled = self.pooler.forward(&x.i((.., 0))?)?.tanh()?;
-        if let Some(d) = dropout.as_deref_mut() {
+        if let Some(d) = dropout {
             pooled = d.apply(&pooled)?;
         }
         Ok(self.classifier.forward(&pooled)?)

@@ -589,8 +589,10 @@ mod tests {
             &scores,
             &labels,
             &[0.5; 5],
-            50,
-            7,
+            crate::eval::Bootstrap {
+                resamples: 50,
+                seed: 7,
+            },
         )
     }
 
