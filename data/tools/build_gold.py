@@ -4,6 +4,7 @@
 Inputs (data/annotation/):
   sample.tsv          round 1 sentences (id, article, split, stratum, text)
   sample-2.tsv        round 2 sentences (same columns)
+  sample-3.tsv        round 3 sentences (same columns)
   labels-N.tsv        first annotation of batch N (id, labels, directive)
   double-b.tsv        independent second annotation of 300 sentences
   adjudication.tsv    the adjudicator's final decisions (override)
@@ -47,8 +48,9 @@ def kappa(a, b):
 
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
-    if os.path.exists(os.path.join(ANN, "sample-2.tsv")):
-        sample += read_tsv(os.path.join(ANN, "sample-2.tsv"))
+    for extra in ("sample-2.tsv", "sample-3.tsv"):
+        if os.path.exists(os.path.join(ANN, extra)):
+            sample += read_tsv(os.path.join(ANN, extra))
     assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"
     first = {}
     for name in sorted(os.listdir(ANN)):

@@ -20,7 +20,11 @@ Round 2 (--round 2) excludes every sentence of the earlier sample and draws
 more of the rarest label (infection_control), hard negatives (foreign case
 counts, commentary) and another natural-mix stratum.
 
-Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2 EXCLUDE.tsv]
+Round 3 (--round 3) excludes rounds 1-2 and draws sentences that have both a
+directive cue and a topic keyword (`kw3:<label>`), because directives *of*
+a category are rare in the natural mix and their test support was small.
+
+Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2|3 EXCLUDE.tsv...]
 """
 import csv
 import hashlib
@@ -122,8 +126,9 @@ HARD_NEG = {
 
 def main():
     root, out_path = sys.argv[1], sys.argv[2]
-    round2 = len(sys.argv) > 4 and sys.argv[3] == "--round" and sys.argv[4] == "2"
-    rng = random.Random(20211104 if not round2 else 20221107)
+    rnd = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--round" else "1"
+    round2 = rnd == "2"
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -133,8 +138,8 @@ def main():
                     continue
                 pools.setdefault(src, []).append((aid, k, s, epi))
     seen, chosen = set(), []
-    if round2:
-        with open(sys.argv[5], encoding="utf-8") as f:
+    for exclude in sys.argv[5:]:
+        with open(exclude, encoding="utf-8") as f:
             next(f)
             for line in f:
                 seen.add(line.rstrip("\n").split("\t")[4])
@@ -152,6 +157,14 @@ def main():
             got += 1
 
     everything = [c for src in pools for c in pools[src]]
+    if rnd == "3":
+        cue = re.compile(DIRECTIVE_KW)
+        for label, n in (("import_control", 250), ("vaccination", 250), ("infection_control", 150), ("accountability", 150)):
+            rx = re.compile(ROUND2_KW[label])
+            take(f"kw3:{label}", [c for c in everything if rx.search(c[2]) and cue.search(c[2])], n)
+        rng.shuffle(chosen)
+        write(out_path, chosen)
+        return
     if round2:
         for label, n in (("infection_control", 450), ("vaccination", 150), ("import_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
