@@ -39,6 +39,7 @@ pub mod eval;
 pub mod eval_articles;
 pub mod gold;
 pub mod ingest;
+pub mod journal;
 pub mod labels;
 pub mod metrics;
 pub mod model;

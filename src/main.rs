@@ -64,6 +64,9 @@ enum Command {
         /// Process only shard K of N (by a stable hash of record ids), e.g. `--shard 2/4`.
         #[arg(long)]
         shard: Option<Shard>,
+        /// Articles scored together (bounds memory; part of what a resumed run must match).
+        #[arg(long, default_value_t = 256)]
+        chunk_articles: usize,
         /// Also write articles.csv, the per-article category table for spreadsheets.
         #[arg(long)]
         csv: bool,
@@ -231,6 +234,7 @@ fn run(cli: Cli) -> Result<()> {
             shard,
             csv,
             stream,
+            chunk_articles,
         } => {
             let clf = load_classifier(&model)?;
             let mut analyzer = Analyzer::new(clf);
@@ -251,6 +255,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut opts = AnalyzeOptions::new(&out);
             opts.shard = shard;
             opts.csv = csv;
+            opts.chunk_articles = chunk_articles.max(1);
             opts.ingest = IngestOptions {
                 format: format.into(),
                 text_column,

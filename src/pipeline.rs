@@ -13,16 +13,14 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::aggregate::{
-    summarize, AggregateOptions, ArticleSummary, CorpusSummary, ScoredSentence,
-};
+use crate::aggregate::{summarize, AggregateOptions, ArticleSummary, ScoredSentence};
 use crate::document::{Article, IngestError, Record};
 use crate::error::{Error, Result};
-use crate::ingest::{self, IngestOptions, Input};
+use crate::ingest::{self, IngestOptions};
+use crate::journal::{self, Commit, Journal, RunKey};
 use crate::model::Classifier;
-use crate::report::csv::ArticleCsvWriter;
-use crate::report::html::HtmlReport;
-use crate::report::summary::{article_section, corpus_section, RunCounts};
+use crate::report::build::{write_reports, StoredText};
+use crate::report::summary::RunCounts;
 use crate::segment::{split_with, SplitOptions};
 
 /// Scores articles with a classifier and summarises them.
@@ -192,56 +190,87 @@ impl AnalyzeOptions {
     }
 }
 
-struct Outputs {
-    html: HtmlReport,
-    csv: Option<ArticleCsvWriter<BufWriter<File>>>,
-    articles: BufWriter<File>,
-    errors: BufWriter<File>,
-    sections: BufWriter<File>,
-    sections_path: PathBuf,
+fn write_line<T: serde::Serialize>(w: &mut impl Write, v: &T, path: &Path) -> Result<u64> {
+    let line = serde_json::to_string(v).expect("serialisable") + "\n";
+    w.write_all(line.as_bytes())
+        .map_err(|e| Error::io(path, e))?;
+    Ok(line.len() as u64)
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>> {
-    Ok(BufWriter::new(
-        File::create(path).map_err(|e| Error::io(path, e))?,
-    ))
+/// An output file written by lines, with its length tracked for commits.
+struct Sink {
+    path: PathBuf,
+    w: BufWriter<File>,
+    len: u64,
 }
 
-impl Outputs {
-    fn open(dir: &Path, csv: bool) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let sections_path = dir.join(".summary-articles.md.part");
-        let csv_path = dir.join("articles.csv");
-        let csv = if csv {
-            Some(ArticleCsvWriter::new(create(&csv_path)?).map_err(|e| Error::io(&csv_path, e))?)
-        } else {
-            None
-        };
+impl Sink {
+    fn open(path: PathBuf, len: u64) -> Result<Self> {
+        let f = journal::open_truncated(&path, len)?;
         Ok(Self {
-            html: HtmlReport::create(dir)?,
-            csv,
-            articles: create(&dir.join("articles.jsonl"))?,
-            errors: create(&dir.join("errors.jsonl"))?,
-            sections: create(&sections_path)?,
-            sections_path,
+            path,
+            w: BufWriter::new(f),
+            len,
         })
+    }
+    fn line<T: serde::Serialize>(&mut self, v: &T) -> Result<()> {
+        self.len += write_line(&mut self.w, v, &self.path)?;
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))?;
+        self.w
+            .get_ref()
+            .sync_data()
+            .map_err(|e| Error::io(&self.path, e))
     }
 }
 
-fn write_line<T: serde::Serialize>(w: &mut impl Write, v: &T, path: &Path) -> Result<()> {
-    let line = serde_json::to_string(v).expect("serialisable");
-    writeln!(w, "{line}").map_err(|e| Error::io(path, e))
+/// What identifies a run for resuming: model weights and settings.
+fn run_key(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) -> Result<RunKey> {
+    let model = analyzer.classifier.model();
+    Ok(RunKey {
+        version: 1,
+        weights_sha256: crate::model::sha256_file(&model.weights)?,
+        settings: format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {}",
+            paths,
+            model.thresholds,
+            analyzer.aggregate,
+            opts.shard,
+            opts.ingest,
+            analyzer.split,
+            opts.chunk_articles
+        ),
+    })
 }
 
 /// Run the whole job on `paths`; returns the counts (read = summarised + failed).
+///
+/// Records go to `articles.jsonl` / `errors.jsonl` as they are produced and
+/// are committed input by input in `OUT/.policy-lens/journal.jsonl`; a run
+/// killed at any point resumes when the same command is run again (see
+/// [`crate::journal`]), skipping committed inputs and giving the same
+/// records as an uninterrupted run. Scoring batches are formed from the
+/// input sequence alone, so a resumed run scores every sentence in the same
+/// batch as an uninterrupted one. The reports are then built from the
+/// records.
 pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) -> Result<RunCounts> {
     let (inputs, discover_errors) = ingest::discover(paths);
-    let mut out = Outputs::open(&opts.out, opts.csv)?;
-    let mut counts = RunCounts {
-        inputs: inputs.len(),
-        ..Default::default()
-    };
-    let mut corpus = CorpusSummary::new(10);
+    std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
+    let (mut journal, _resumed) = Journal::open(&opts.out, &run_key(paths, analyzer, opts)?)?;
+    let last = journal.last().cloned();
+    let mut counts = last.as_ref().map(|c| c.counts).unwrap_or_default();
+    let texts_path = journal::state_dir(&opts.out).join("texts.jsonl");
+    let mut articles = Sink::open(
+        opts.out.join("articles.jsonl"),
+        last.as_ref().map_or(0, |c| c.articles_end),
+    )?;
+    let mut errors = Sink::open(
+        opts.out.join("errors.jsonl"),
+        last.as_ref().map_or(0, |c| c.errors_end),
+    )?;
+    let mut texts = Sink::open(texts_path.clone(), last.as_ref().map_or(0, |c| c.texts_end))?;
     let bar = if opts.progress {
         ProgressBar::new(inputs.len() as u64)
     } else {
@@ -252,114 +281,147 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             .expect("template")
             .progress_chars("=> "),
     );
-    let errors_path = opts.out.join("errors.jsonl");
-    let articles_path = opts.out.join("articles.jsonl");
-    let fail = |e: &IngestError, out: &mut Outputs, counts: &mut RunCounts| -> Result<()> {
-        counts.read += 1;
-        counts.failed += 1;
-        write_line(&mut out.errors, e, &errors_path)
-    };
     let in_shard = |r: &Record| opts.shard.is_none_or(|s| s.contains(r));
-    for e in discover_errors.into_iter().map(Err).filter(in_shard) {
-        if let Err(e) = &e {
-            fail(e, &mut out, &mut counts)?;
-        }
-    }
+    let mut uncommitted: Vec<(String, String)> = Vec::new();
     let mut pending: Vec<Article> = Vec::new();
+
     let flush = |pending: &mut Vec<Article>,
-                 out: &mut Outputs,
                  counts: &mut RunCounts,
-                 corpus: &mut CorpusSummary|
+                 articles: &mut Sink,
+                 texts: &mut Sink|
      -> Result<()> {
         if pending.is_empty() {
             return Ok(());
         }
         let summaries = analyzer.analyze_articles(pending)?;
         for (a, s) in pending.iter().zip(&summaries) {
-            out.html.add(a, s)?;
-            if let Some(csv) = out.csv.as_mut() {
-                csv.write(s)
-                    .map_err(|e| Error::io(opts.out.join("articles.csv"), e))?;
-            }
             counts.read += 1;
             counts.summarised += 1;
             counts.sentences += s.sentences;
-            corpus.add(s);
-            write_line(&mut out.articles, s, &articles_path)?;
-            out.sections
-                .write_all(article_section(s).as_bytes())
-                .map_err(|e| Error::io(&out.sections_path, e))?;
+            articles.line(s)?;
+            texts.line(&StoredText {
+                id: a.id.clone(),
+                text: a.text.clone(),
+            })?;
         }
-        out.articles
-            .flush()
-            .map_err(|e| Error::io(&articles_path, e))?;
         pending.clear();
         Ok(())
     };
+    let commit = |uncommitted: &mut Vec<(String, String)>,
+                  counts: &RunCounts,
+                  journal: &mut Journal,
+                  sinks: [&mut Sink; 3]|
+     -> Result<()> {
+        let [articles, errors, texts] = sinks;
+        for sink in [&mut *articles, &mut *errors, &mut *texts] {
+            sink.flush()?;
+        }
+        journal.commit(Commit {
+            inputs: std::mem::take(uncommitted),
+            articles_end: articles.len,
+            errors_end: errors.len,
+            texts_end: texts.len,
+            counts: *counts,
+        })
+    };
+
+    let discover_key = (
+        "<discover>".to_string(),
+        journal::sha256_hex(format!("{paths:?}").as_bytes()),
+    );
+    if !journal.is_committed(&discover_key.0, &discover_key.1) {
+        for e in discover_errors.into_iter().map(Err).filter(in_shard) {
+            if let Err(e) = &e {
+                counts.read += 1;
+                counts.failed += 1;
+                errors.line(e)?;
+            }
+        }
+        uncommitted.push(discover_key);
+        commit(
+            &mut uncommitted,
+            &counts,
+            &mut journal,
+            [&mut articles, &mut errors, &mut texts],
+        )?;
+    }
     for group in inputs.chunks(opts.chunk_inputs.max(1)) {
-        let records: Vec<Vec<Record>> = group
+        let loaded: Vec<(String, String, Option<Vec<Record>>)> = group
             .par_iter()
-            .map(|i| ingest::read_input(i, &opts.ingest))
+            .map(|input| {
+                let name = ingest::input_name(input);
+                match ingest::load(input) {
+                    Ok(bytes) => {
+                        let hash = journal::sha256_hex(&bytes);
+                        let records = (!journal.is_committed(&name, &hash))
+                            .then(|| ingest::read_bytes(&name, &bytes, &opts.ingest));
+                        (name, hash, records)
+                    }
+                    Err(e) => (name, String::new(), Some(vec![Err(e)])),
+                }
+            })
             .collect();
-        for (input, recs) in group.iter().zip(records) {
-            for r in recs.into_iter().filter(in_shard) {
+        for (name, hash, records) in loaded {
+            bar.inc(1);
+            let Some(records) = records else { continue };
+            let records: Vec<Record> = records.into_iter().filter(in_shard).collect();
+            let n_articles = records.iter().filter(|r| r.is_ok()).count();
+            // Batches depend on the input sequence alone: a large input
+            // starts a batch of its own.
+            if !pending.is_empty() && pending.len() + n_articles > opts.chunk_articles {
+                flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
+                commit(
+                    &mut uncommitted,
+                    &counts,
+                    &mut journal,
+                    [&mut articles, &mut errors, &mut texts],
+                )?;
+            }
+            for r in records {
                 match r {
                     Ok(a) => {
                         pending.push(a);
                         if pending.len() >= opts.chunk_articles {
-                            flush(&mut pending, &mut out, &mut counts, &mut corpus)?;
+                            flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
                         }
                     }
-                    Err(e) => fail(&e, &mut out, &mut counts)?,
+                    Err(e) => {
+                        counts.read += 1;
+                        counts.failed += 1;
+                        errors.line(&e)?;
+                    }
                 }
             }
-            bar.inc(1);
+            uncommitted.push((name.replace("/./", "/"), hash));
+            if pending.is_empty() || pending.len() >= opts.chunk_articles {
+                flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
+                commit(
+                    &mut uncommitted,
+                    &counts,
+                    &mut journal,
+                    [&mut articles, &mut errors, &mut texts],
+                )?;
+            }
             bar.set_message(format!(
                 "{} articles, {} sentences  ({})",
                 counts.summarised,
                 counts.sentences,
-                input_name(input)
+                name.replace("/./", "/")
             ));
         }
     }
-    flush(&mut pending, &mut out, &mut counts, &mut corpus)?;
+    flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
+    commit(
+        &mut uncommitted,
+        &counts,
+        &mut journal,
+        [&mut articles, &mut errors, &mut texts],
+    )?;
     bar.finish_and_clear();
-    out.errors.flush().map_err(|e| Error::io(&errors_path, e))?;
-    out.sections
-        .flush()
-        .map_err(|e| Error::io(&out.sections_path, e))?;
-    drop(out.sections);
+    counts.inputs = inputs.len();
     let model = analyzer.classifier.model().root.display().to_string();
-    out.html.finish(&corpus, &counts, &model)?;
-    if let Some(csv) = out.csv.take() {
-        let csv_path = opts.out.join("articles.csv");
-        csv.finish()
-            .and_then(|mut w| w.flush())
-            .map_err(|e| Error::io(&csv_path, e))?;
-    }
-    let mut summary = corpus_section(&corpus, &counts, &model);
-    summary.push_str("## Articles\n\n");
-    let sections = std::fs::read_to_string(&out.sections_path)
-        .map_err(|e| Error::io(&out.sections_path, e))?;
-    summary.push_str(&sections);
-    let summary_path = opts.out.join("summary.md");
-    std::fs::write(&summary_path, summary).map_err(|e| Error::io(&summary_path, e))?;
-    std::fs::remove_file(&out.sections_path).map_err(|e| Error::io(&out.sections_path, e))?;
-    let corpus_path = opts.out.join("corpus.json");
-    let corpus_json = serde_json::json!({ "counts": counts, "summary": corpus });
-    std::fs::write(
-        &corpus_path,
-        serde_json::to_string_pretty(&corpus_json).expect("json") + "\n",
-    )
-    .map_err(|e| Error::io(&corpus_path, e))?;
+    write_reports(&opts.out, &texts_path, &counts, &model, opts.csv)?;
     Ok(counts)
-}
-
-fn input_name(i: &Input) -> String {
-    match i {
-        Input::File(p) => p.display().to_string().replace("/./", "/"),
-        Input::Stdin => "-".into(),
-    }
 }
 
 /// Streaming mode: JSON Lines articles in, one JSON line out per input

@@ -125,6 +125,34 @@ pub(crate) fn finish(a: Article, src: &Src) -> Record {
     }
 }
 
+/// The name an input is known by (its path, or `-` for stdin); pass it
+/// to [`read_bytes`] with the bytes of [`load`].
+pub fn input_name(input: &Input) -> String {
+    match input {
+        Input::Stdin => "-".into(),
+        Input::File(path) => path.to_string_lossy().into_owned(),
+    }
+}
+
+/// The bytes of an input, or the error record that stands for it.
+pub fn load(input: &Input) -> Result<Vec<u8>, IngestError> {
+    match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+                .map_err(|e| IngestError::file("-", format!("cannot read stdin: {e}")))
+        }
+        Input::File(path) => {
+            let name = path.to_string_lossy();
+            std::fs::read(path)
+                .map_err(|e| IngestError::file(name_parts(&name).0, format!("cannot read: {e}")))
+        }
+    }
+}
+
 /// Reads one input into records (articles or errors) in input order.
 pub fn read_input(input: &Input, opts: &IngestOptions) -> Vec<Record> {
     match input {

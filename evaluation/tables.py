@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Print the markdown tables of evaluation/README.md from the metrics files
+that evaluation/run-eval.sh writes (evaluation/results/*/metrics.json).
+
+Usage: python3 evaluation/tables.py [RESULTS_DIR]
+"""
+import json
+import os
+import sys
+
+RES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results")
+SYSTEMS = [("model-test", "policy-lens (default model)"), ("ngram-test", "char n-gram LR baseline"), ("keyword-test", "keyword baseline")]
+
+
+def load(name):
+    with open(os.path.join(RES, name, "metrics.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def ci(x, c):
+    return f"{x:.3f} [{c['low']:.3f}, {c['high']:.3f}]"
+
+
+def main():
+    runs = [(title, load(name)) for name, title in SYSTEMS if os.path.exists(os.path.join(RES, name, "metrics.json"))]
+    labels = [l["label"] for l in runs[0][1]["labels"]]
+    print("| system | " + " | ".join(f"{l} F1" for l in labels) + " | topic macro-F1 | topic micro-F1 | directive-category macro-F1 |")
+    print("|---|" + "---|" * (len(labels) + 3))
+    for title, r in runs:
+        cells = [ci(l["f1"], l["f1_ci"]) for l in r["labels"]]
+        print(f"| {title} | " + " | ".join(cells) + f" | {ci(r['macro_f1'], r['macro_f1_ci'])} | {ci(r['micro_f1'], r['micro_f1_ci'])} | {ci(r['directive_category_macro_f1'], r['directive_category_macro_f1_ci'])} |")
+    print()
+    m = runs[0][1]
+    print(f"Per label, {runs[0][0]} on `{m['gold']}` ({m['sentences']} sentences):\n")
+    print("| label | threshold | precision | recall | F1 | support | PR-AUC | ECE |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for l in m["labels"]:
+        print(f"| {l['label']} | {l['threshold']:.3f} | {l['precision']:.3f} | {l['recall']:.3f} | {l['f1']:.3f} | {l['support']} | {l['pr_auc']:.3f} | {l['ece']:.3f} |")
+    print()
+    print("| directive category | precision | recall | F1 | support |")
+    print("|---|---:|---:|---:|---:|")
+    for name, d in m["directive_category"]:
+        print(f"| {name} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
+    art = os.path.join(RES, "articles", "article-metrics.json")
+    if os.path.exists(art):
+        a = json.load(open(art, encoding="utf-8"))
+        print(f"\nArticle level ({a['articles']} articles of `data/article-gold/articles.jsonl`):\n")
+        print("| category | precision | recall | F1 | gold articles |")
+        print("|---|---:|---:|---:|---:|")
+        for name, d in a["per_category"]:
+            print(f"| {name} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
+        d = a["micro"]
+        print(f"| pooled | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
+
+
+if __name__ == "__main__":
+    main()
