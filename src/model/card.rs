@@ -38,7 +38,7 @@ policy-lens runs it with candle-transformers' `BertModel`. Decision thresholds p
 ## Licence and intended use\n\n\
 **Research and non-commercial use only.** This model is derived from m3e-small, whose model card \
 restricts use to research and non-commercial purposes; the restriction carries over to this \
-fine-tuned model. The policy-lens code is MIT OR Apache-2.0; that licence does not extend to these weights.\n\n\
+fine-tuned model. The policy-lens code is MIT-licensed; that licence does not extend to these weights.\n\n\
 Intended use: finding directive sentences in Chinese government and news texts about epidemic \
 control, for research. Not for decisions about individuals. Trained on 2020 and 2022 texts; \
 expect lower accuracy on other genres and periods.\n\n\
