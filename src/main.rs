@@ -377,36 +377,9 @@ fn run(cli: Cli) -> Result<()> {
                     let Some(train_path) = train_path else {
                         bail!("--baseline needs --train (the split it is fitted on)")
                     };
-                    let tr = gold::read_labelled(&train_path)?;
-                    match kind {
-                        BaselineArg::Keyword => {
-                            let b = baseline::KeywordBaseline::fit(&tr);
-                            (
-                                "keyword baseline".to_string(),
-                                b.score(&texts),
-                                vec![0.5; label_names.len()],
-                                None,
-                            )
-                        }
-                        BaselineArg::Ngram => {
-                            let b = baseline::NgramBaseline::fit(&tr, seed);
-                            let t = match &dev {
-                                Some(d) => {
-                                    let dv = gold::read_labelled(d)?;
-                                    let dt: Vec<&str> =
-                                        dv.iter().map(|s| s.text.as_str()).collect();
-                                    eval::tune_thresholds(&dv, &b.score(&dt), &label_names)
-                                }
-                                None => vec![0.5; label_names.len()],
-                            };
-                            (
-                                "char n-gram logistic regression baseline".to_string(),
-                                b.score(&texts),
-                                t,
-                                None,
-                            )
-                        }
-                    }
+                    let (name, scores, t) =
+                        baseline_scores(kind, &train_path, dev.as_deref(), seed, &texts)?;
+                    (name, scores, t, None)
                 }
                 None => {
                     let mut clf = load_classifier(&model)?;
@@ -462,41 +435,23 @@ fn run(cli: Cli) -> Result<()> {
             // Baselines beside the model in the HTML page, when the train split is given.
             let mut baselines = Vec::new();
             if let (None, Some(train_path)) = (baseline, &train_path_for_html) {
-                let tr = gold::read_labelled(train_path)?;
-                let kw = baseline::KeywordBaseline::fit(&tr);
-                baselines.push(eval::evaluate(
-                    "keyword baseline",
-                    &report.gold,
-                    &data,
-                    &kw.score(&texts),
-                    &label_names,
-                    &[0.5; 5],
-                    eval::Bootstrap {
+                for kind in [BaselineArg::Keyword, BaselineArg::Ngram] {
+                    let (name, scores, t) =
+                        baseline_scores(kind, train_path, dev.as_deref(), seed, &texts)?;
+                    let boot = eval::Bootstrap {
                         resamples: bootstrap,
                         seed,
-                    },
-                ));
-                let ng = baseline::NgramBaseline::fit(&tr, seed);
-                let t = match &dev {
-                    Some(d) => {
-                        let dv = gold::read_labelled(d)?;
-                        let dt: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
-                        eval::tune_thresholds(&dv, &ng.score(&dt), &label_names)
-                    }
-                    None => vec![0.5; label_names.len()],
-                };
-                baselines.push(eval::evaluate(
-                    "char n-gram logistic regression baseline",
-                    &report.gold,
-                    &data,
-                    &ng.score(&texts),
-                    &label_names,
-                    &t,
-                    eval::Bootstrap {
-                        resamples: bootstrap,
-                        seed,
-                    },
-                ));
+                    };
+                    baselines.push(eval::evaluate(
+                        &name,
+                        &report.gold,
+                        &data,
+                        &scores,
+                        &label_names,
+                        &t,
+                        boot,
+                    ));
+                }
             }
             std::fs::write(
                 out.join("report.html"),
@@ -567,6 +522,43 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Fit a baseline on `train` and score `texts`: (name, scores, thresholds).
+/// The n-gram baseline's thresholds are tuned on `dev` when given.
+fn baseline_scores(
+    kind: BaselineArg,
+    train: &Path,
+    dev: Option<&Path>,
+    seed: u64,
+    texts: &[&str],
+) -> Result<(String, Vec<Vec<f32>>, Vec<f32>)> {
+    let tr = gold::read_labelled(train)?;
+    let n = labels::ALL_LABELS.len();
+    Ok(match kind {
+        BaselineArg::Keyword => {
+            let b = baseline::KeywordBaseline::fit(&tr);
+            ("keyword baseline".into(), b.score(texts), vec![0.5; n])
+        }
+        BaselineArg::Ngram => {
+            let b = baseline::NgramBaseline::fit(&tr, seed);
+            let t = match dev {
+                Some(d) => {
+                    let dv = gold::read_labelled(d)?;
+                    let dt: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
+                    let names: Vec<String> =
+                        labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
+                    eval::tune_thresholds(&dv, &b.score(&dt), &names)
+                }
+                None => vec![0.5; n],
+            };
+            (
+                "char n-gram logistic regression baseline".into(),
+                b.score(texts),
+                t,
+            )
+        }
+    })
 }
 
 fn card_metrics(r: &eval::EvalReport, gold: &Path) -> String {
