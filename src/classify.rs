@@ -22,6 +22,11 @@ pub struct Classified {
     pub labels: Vec<String>,
     /// Directive score at or over its threshold.
     pub directive: bool,
+    /// Present (true) when the text was longer than the model's input
+    /// limit and only its first tokens were scored; split long texts into
+    /// sentences first (`analyze` does).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// An input line that could not be scored.
@@ -97,6 +102,7 @@ pub fn to_record(clf: &Classifier, id: serde_json::Value, scores: &[f32]) -> Cla
             .collect(),
         labels,
         directive,
+        truncated: false,
     }
 }
 
@@ -145,18 +151,24 @@ pub fn classify_jsonl(
                 Parsed::Err(_) => None,
             })
             .collect();
-        let scores = clf.predict(&texts)?;
-        let mut next = scores.into_iter();
+        let encodings = clf.encode(&texts)?;
+        let truncated: Vec<bool> = encodings
+            .iter()
+            .map(|e| !e.get_overflowing().is_empty())
+            .collect();
+        let scores = clf.predict_encoded(&encodings)?;
+        let mut next = scores.into_iter().zip(truncated);
         for p in batch {
             counts.read += 1;
             let line = match p {
                 Parsed::Ok { id, .. } => {
                     counts.scored += 1;
-                    serde_json::to_string(&to_record(
-                        clf,
-                        id,
-                        &next.next().expect("one score per text"),
-                    ))
+                    let (scores, truncated) = next.next().expect("one score per text");
+                    let record = Classified {
+                        truncated,
+                        ..to_record(clf, id, &scores)
+                    };
+                    serde_json::to_string(&record)
                 }
                 Parsed::Err(e) => {
                     counts.failed += 1;

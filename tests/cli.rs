@@ -315,3 +315,42 @@ fn output_is_identical_whatever_the_thread_count() {
         "articles.jsonl differs between 1 and 2 threads"
     );
 }
+
+/// A 1 MB "sentence" without punctuation is cut into bounded chunks by
+/// analyze (nothing dropped), and classify says when it scored only the
+/// start of an over-long text.
+#[test]
+fn megabyte_sentence_is_chunked_not_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "疫情防控工作".repeat((1 << 20) / 18); // 6 chars × 3 bytes: about 1 MB
+    let chars = text.chars().count();
+    let input = dir.path().join("long.jsonl");
+    std::fs::write(
+        &input,
+        serde_json::json!({"id": "long", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let a = &read_jsonl(&out.join("articles.jsonl"))[0];
+    assert_eq!(a["chars"].as_u64().unwrap() as usize, chars);
+    assert_eq!(
+        a["sentences"].as_u64().unwrap() as usize,
+        chars.div_ceil(300),
+        "300-character chunks cover the text"
+    );
+    let o = bin()
+        .args(["classify", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let line: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["truncated"], true);
+}
