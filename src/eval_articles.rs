@@ -3,13 +3,12 @@
 //! directive of that category in the article?
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::ArticleSummary;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labels::TOPIC_LABELS;
 use crate::metrics::LabelMetrics;
 
@@ -31,21 +30,10 @@ pub struct ArticleGold {
 
 /// Read an article gold JSONL file.
 pub fn read_article_gold(path: &Path) -> Result<Vec<ArticleGold>> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let g: ArticleGold = serde_json::from_str(&line).map_err(|e| Error::Data {
-            path: path.into(),
-            line: i + 1,
-            message: e.to_string(),
-        })?;
-        out.push(g);
-    }
-    Ok(out)
+    Ok(crate::gold::read_jsonl(path)?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect())
 }
 
 /// A disagreement between the rule and the reader.

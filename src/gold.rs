@@ -56,8 +56,10 @@ impl LabelledSentence {
     }
 }
 
-/// Read a labelled JSONL file, checking every line.
-pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
+/// Read a JSON Lines file of `T`, skipping blank lines; returns each
+/// record with its 1-based line number. A bad line is an [`Error::Data`]
+/// naming the file and line.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(usize, T)>> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
@@ -65,12 +67,25 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |message: String| Error::Data {
+        let v = serde_json::from_str(&line).map_err(|e| Error::Data {
             path: path.to_path_buf(),
             line: i + 1,
+            message: e.to_string(),
+        })?;
+        out.push((i + 1, v));
+    }
+    Ok(out)
+}
+
+/// Read a labelled JSONL file, checking every line.
+pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
+    let mut out = Vec::new();
+    for (line, s) in read_jsonl::<LabelledSentence>(path)? {
+        let bad = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            line,
             message,
         };
-        let s: LabelledSentence = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
         if let Some(l) = s
             .labels
             .iter()

@@ -307,12 +307,16 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
         pending.clear();
         Ok(())
     };
-    let commit = |uncommitted: &mut Vec<(String, String)>,
-                  counts: &RunCounts,
+    // Scores what is pending, then makes everything written so far durable
+    // and records the finished inputs in the journal.
+    let commit = |pending: &mut Vec<Article>,
+                  uncommitted: &mut Vec<(String, String)>,
+                  counts: &mut RunCounts,
                   journal: &mut Journal,
                   sinks: [&mut Sink; 3]|
      -> Result<()> {
         let [articles, errors, texts] = sinks;
+        flush(pending, counts, articles, texts)?;
         for sink in [&mut *articles, &mut *errors, &mut *texts] {
             sink.flush()?;
         }
@@ -339,8 +343,9 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
         }
         uncommitted.push(discover_key);
         commit(
+            &mut pending,
             &mut uncommitted,
-            &counts,
+            &mut counts,
             &mut journal,
             [&mut articles, &mut errors, &mut texts],
         )?;
@@ -369,10 +374,10 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             // Batches depend on the input sequence alone: a large input
             // starts a batch of its own.
             if !pending.is_empty() && pending.len() + n_articles > opts.chunk_articles {
-                flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
                 commit(
+                    &mut pending,
                     &mut uncommitted,
-                    &counts,
+                    &mut counts,
                     &mut journal,
                     [&mut articles, &mut errors, &mut texts],
                 )?;
@@ -394,10 +399,10 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             }
             uncommitted.push((name.replace("/./", "/"), hash));
             if pending.is_empty() || pending.len() >= opts.chunk_articles {
-                flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
                 commit(
+                    &mut pending,
                     &mut uncommitted,
-                    &counts,
+                    &mut counts,
                     &mut journal,
                     [&mut articles, &mut errors, &mut texts],
                 )?;
@@ -410,10 +415,10 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             ));
         }
     }
-    flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
     commit(
+        &mut pending,
         &mut uncommitted,
-        &counts,
+        &mut counts,
         &mut journal,
         [&mut articles, &mut errors, &mut texts],
     )?;
