@@ -2,7 +2,7 @@
 //! output line per input line, in input order. A malformed line gives an
 //! error line (with its line number and id when known), never an abort.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
@@ -36,6 +36,10 @@ pub struct ClassifyError {
     pub id: Option<serde_json::Value>,
     /// 1-based input line.
     pub line: usize,
+    /// Byte offset of the problem in the input, when it is a byte-level one
+    /// (invalid UTF-8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byte: Option<u64>,
     /// What was wrong.
     pub error: String,
 }
@@ -57,7 +61,14 @@ enum Parsed {
 }
 
 fn parse_line(line: &str, n: usize) -> Parsed {
-    let err = |id, error: String| Parsed::Err(ClassifyError { id, line: n, error });
+    let err = |id, error: String| {
+        Parsed::Err(ClassifyError {
+            id,
+            line: n,
+            byte: None,
+            error,
+        })
+    };
     let v: serde_json::Value = match serde_json::from_str(line) {
         Ok(v) => v,
         Err(e) => return err(None, format!("invalid JSON: {e}")),
@@ -71,6 +82,9 @@ fn parse_line(line: &str, n: usize) -> Parsed {
         .unwrap_or_else(|| serde_json::Value::from(n));
     match obj.get("text") {
         None => err(Some(id), "missing \"text\"".into()),
+        Some(serde_json::Value::String(t)) if t.trim().is_empty() => {
+            err(Some(id), "empty \"text\"".into())
+        }
         Some(serde_json::Value::String(t)) => Parsed::Ok {
             id,
             text: t.clone(),
@@ -106,7 +120,62 @@ pub fn to_record(clf: &Classifier, id: serde_json::Value, scores: &[f32]) -> Cla
     }
 }
 
+/// Reads `input` line by line as bytes, so that a line that is not UTF-8
+/// becomes an error record instead of ending the run.
+struct Lines<R> {
+    input: R,
+    line: usize,
+    byte: u64,
+    buf: Vec<u8>,
+}
+
+enum Line {
+    Text { n: usize, text: String },
+    Bad(ClassifyError),
+}
+
+impl<R: BufRead> Lines<R> {
+    fn next(&mut self) -> Result<Option<Line>> {
+        self.buf.clear();
+        let got = self
+            .input
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| Error::io("<input>", e))?;
+        if got == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let start = self.byte;
+        self.byte += got as u64;
+        let bytes = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        Ok(Some(match std::str::from_utf8(bytes) {
+            Ok(t) => Line::Text {
+                n: self.line,
+                text: t.to_string(),
+            },
+            Err(e) => Line::Bad(ClassifyError {
+                id: None,
+                line: self.line,
+                byte: Some(start + e.valid_up_to() as u64),
+                error: "line is not valid UTF-8 (convert the file to UTF-8, e.g. iconv -f GB18030 -t UTF-8)"
+                    .into(),
+            }),
+        }))
+    }
+}
+
+/// Longest text, in characters, handed to the tokenizer: far more than the
+/// model reads (a token spans at least one character), so scores are those
+/// of the full text, while a runaway line cannot exhaust memory.
+fn tokenizer_input_limit(clf: &Classifier) -> usize {
+    clf.model().max_length.saturating_mul(64).max(4096)
+}
+
 /// Classify JSONL from `input` to `output`, `chunk` lines at a time.
+/// Every non-blank input line gives one output line, in order: scores, or
+/// an error (bad JSON, missing/empty/non-string `text`, duplicate id,
+/// invalid UTF-8 with its byte offset).
 pub fn classify_jsonl(
     clf: &Classifier,
     input: impl BufRead,
@@ -114,29 +183,40 @@ pub fn classify_jsonl(
     chunk: usize,
 ) -> Result<ClassifyCounts> {
     let mut counts = ClassifyCounts::default();
-    let mut lines = input.lines().enumerate();
+    let mut lines = Lines {
+        input,
+        line: 0,
+        byte: 0,
+        buf: Vec::new(),
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let limit = tokenizer_input_limit(clf);
     loop {
         let mut batch = Vec::with_capacity(chunk);
-        for (i, line) in lines.by_ref() {
-            let line = match line {
-                Ok(l) => l,
-                Err(e) => {
-                    // Not UTF-8 (or unreadable): report this line and go on.
-                    batch.push(Parsed::Err(ClassifyError {
-                        id: None,
-                        line: i + 1,
-                        error: format!("unreadable line: {e}"),
-                    }));
-                    if e.kind() == std::io::ErrorKind::InvalidData {
-                        continue;
+        while let Some(line) = lines.next()? {
+            let parsed = match line {
+                Line::Bad(e) => Parsed::Err(e),
+                Line::Text { text, .. } if text.trim().is_empty() => continue,
+                Line::Text { n, text } => match parse_line(&text, n) {
+                    Parsed::Ok { id, .. } if seen.contains_key(&id.to_string()) => {
+                        Parsed::Err(ClassifyError {
+                            error: format!(
+                                "duplicate id (first seen on line {})",
+                                seen[&id.to_string()]
+                            ),
+                            id: Some(id),
+                            line: n,
+                            byte: None,
+                        })
                     }
-                    break;
-                }
+                    Parsed::Ok { id, text } => {
+                        seen.insert(id.to_string(), n);
+                        Parsed::Ok { id, text }
+                    }
+                    err => err,
+                },
             };
-            if line.trim().is_empty() {
-                continue;
-            }
-            batch.push(parse_line(&line, i + 1));
+            batch.push(parsed);
             if batch.len() >= chunk.max(1) {
                 break;
             }
@@ -144,17 +224,26 @@ pub fn classify_jsonl(
         if batch.is_empty() {
             break;
         }
+        let mut cut = Vec::new();
         let texts: Vec<&str> = batch
             .iter()
             .filter_map(|p| match p {
-                Parsed::Ok { text, .. } => Some(text.as_str()),
+                Parsed::Ok { text, .. } => {
+                    let end = text
+                        .char_indices()
+                        .nth(limit)
+                        .map_or(text.len(), |(i, _)| i);
+                    cut.push(end < text.len());
+                    Some(&text[..end])
+                }
                 Parsed::Err(_) => None,
             })
             .collect();
         let encodings = clf.encode(&texts)?;
         let truncated: Vec<bool> = encodings
             .iter()
-            .map(|e| !e.get_overflowing().is_empty())
+            .zip(&cut)
+            .map(|(e, &cut)| cut || !e.get_overflowing().is_empty())
             .collect();
         let scores = clf.predict_encoded(&encodings)?;
         let mut next = scores.into_iter().zip(truncated);

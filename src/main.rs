@@ -35,6 +35,10 @@ struct ModelArgs {
     /// Run on the CPU even when built with CUDA and a GPU is present.
     #[arg(long)]
     cpu: bool,
+    /// Forward-pass implementation: `fast` (fused CPU kernels), `reference`
+    /// (candle-transformers BertModel) or `auto` (fast on the CPU).
+    #[arg(long, default_value = "auto")]
+    engine: model::Engine,
 }
 
 #[derive(Subcommand)]
@@ -58,6 +62,9 @@ enum Command {
         /// CSV/TSV column holding the id.
         #[arg(long)]
         id_column: Option<String>,
+        /// Longest article body in characters; longer bodies are reported as errors.
+        #[arg(long, default_value_t = ingest::DEFAULT_MAX_ARTICLE_CHARS)]
+        max_article_chars: usize,
         /// Directive sentences of a category an article needs for the category to be present.
         #[arg(long, default_value_t = 1)]
         min_sentences: usize,
@@ -73,6 +80,37 @@ enum Command {
         /// Streaming mode: JSONL articles on stdin, one record per line on stdout (no --out needed).
         #[arg(long)]
         stream: bool,
+    },
+    /// Split articles into sentences: JSONL `{"id","article","start","end","text"}` on stdout
+    /// (the input `classify` takes); unreadable records are reported on stderr.
+    Segment {
+        /// Files or folders (recursive); `-` reads stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Input format; `auto` detects it per file.
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
+        /// CSV/TSV column holding the article text.
+        #[arg(long)]
+        text_column: Option<String>,
+        /// CSV/TSV column holding the id.
+        #[arg(long)]
+        id_column: Option<String>,
+        /// Longest article body in characters; longer bodies are reported as errors.
+        #[arg(long, default_value_t = ingest::DEFAULT_MAX_ARTICLE_CHARS)]
+        max_article_chars: usize,
+        /// Stop after this many sentences.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Export a model for Hugging Face `transformers` (AutoModelForSequenceClassification).
+    Export {
+        /// Output directory.
+        #[arg(long)]
+        hf: PathBuf,
+        /// Model directory or Hub id; default: the shipped model.
+        #[arg(long, short = 'm')]
+        model: Option<String>,
     },
     /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
     Classify {
@@ -109,6 +147,9 @@ enum Command {
         /// Stop after this many optimiser steps (smoke tests).
         #[arg(long)]
         max_steps: Option<usize>,
+        /// Keep only the bottom N encoder layers of the base (smaller, faster student).
+        #[arg(long)]
+        layers: Option<usize>,
     },
     /// Evaluate a model on gold sentences (metrics.json, report.md).
     Eval {
@@ -201,7 +242,8 @@ fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
         Some(spec) => ModelDir::resolve(spec)?,
         None => ModelDir::open(&model::default_model_path())?,
     };
-    Ok(Classifier::load(dir, &device(args.cpu)?)?.with_batch_size(args.batch_size))
+    Ok(Classifier::load_with(dir, &device(args.cpu)?, args.engine)?
+        .with_batch_size(args.batch_size))
 }
 
 fn main() -> ExitCode {
@@ -230,6 +272,7 @@ fn run(cli: Cli) -> Result<()> {
             format,
             text_column,
             id_column,
+            max_article_chars,
             min_sentences,
             shard,
             csv,
@@ -260,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
                 format: format.into(),
                 text_column,
                 id_column,
+                max_chars: max_article_chars,
             };
             opts.progress = std::io::stderr().is_terminal();
             let started = std::time::Instant::now();
@@ -272,6 +316,39 @@ fn run(cli: Cli) -> Result<()> {
             println!(
                 "articles read: {}, summarised: {}, failed: {} ({} sentences)",
                 c.read, c.summarised, c.failed, c.sentences
+            );
+        }
+        Command::Segment {
+            paths,
+            format,
+            text_column,
+            id_column,
+            max_article_chars,
+            limit,
+        } => {
+            let opts = IngestOptions {
+                format: format.into(),
+                text_column,
+                id_column,
+                max_chars: max_article_chars,
+            };
+            let c = segment_command(&paths, &opts, limit)?;
+            eprintln!(
+                "articles read: {}, segmented: {}, failed: {} ({} sentences)",
+                c.read, c.summarised, c.failed, c.sentences
+            );
+        }
+        Command::Export { hf, model } => {
+            let dir = match &model {
+                Some(spec) => ModelDir::resolve(spec)?,
+                None => ModelDir::open(&model::default_model_path())?,
+            };
+            let r = model::export::export_hf(&dir, &hf)?;
+            println!(
+                "exported {} tensors to {}: {}",
+                r.tensors,
+                r.dir.display(),
+                r.files.join(", ")
             );
         }
         Command::Classify { input, model } => {
@@ -301,6 +378,7 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             patience,
             max_steps,
+            layers,
         } => {
             let base_dir = base::resolve_base(base_spec.as_deref())?;
             let tr = gold::read_labelled(&train_path)?;
@@ -317,6 +395,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 patience,
                 max_steps,
+                layers,
                 ..Default::default()
             };
             eprintln!(
@@ -662,4 +741,74 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
         },
     )?;
     Ok(())
+}
+
+/// One sentence line of `segment`.
+#[derive(serde::Serialize)]
+struct SentenceLine<'a> {
+    id: String,
+    article: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+/// `segment`: inputs in order, one JSONL line per sentence on stdout, one
+/// JSON error record per unreadable record on stderr.
+fn segment_command(
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    limit: Option<usize>,
+) -> Result<report::summary::RunCounts> {
+    use std::io::Write;
+    let (inputs, discover_errors) = ingest::discover(paths);
+    let mut counts = report::summary::RunCounts {
+        inputs: inputs.len(),
+        ..Default::default()
+    };
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    let report_error = |e: &policy_lens::IngestError| {
+        eprintln!("{}", serde_json::to_string(e).expect("serialisable"));
+    };
+    for e in &discover_errors {
+        counts.read += 1;
+        counts.failed += 1;
+        report_error(e);
+    }
+    let limit = limit.unwrap_or(usize::MAX);
+    'inputs: for input in &inputs {
+        for record in ingest::read_input(input, opts) {
+            counts.read += 1;
+            let article = match record {
+                Ok(a) => a,
+                Err(e) => {
+                    counts.failed += 1;
+                    report_error(&e);
+                    continue;
+                }
+            };
+            counts.summarised += 1;
+            for (n, s) in policy_lens::segment::split(&article.text)
+                .iter()
+                .enumerate()
+            {
+                if counts.sentences >= limit {
+                    break 'inputs;
+                }
+                counts.sentences += 1;
+                let line = SentenceLine {
+                    id: format!("{}#{n}", article.id),
+                    article: &article.id,
+                    start: s.start,
+                    end: s.end,
+                    text: &s.text,
+                };
+                serde_json::to_writer(&mut out, &line)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(counts)
 }

@@ -43,6 +43,9 @@ pub struct TrainConfig {
     pub max_pos_weight: f64,
     /// Stop after this many optimiser steps in total (for smoke tests).
     pub max_steps: Option<usize>,
+    /// Keep only the bottom N encoder layers of the base (a smaller,
+    /// faster student initialised from a deeper model).
+    pub layers: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -58,6 +61,7 @@ impl Default for TrainConfig {
             patience: 3,
             max_pos_weight: 8.0,
             max_steps: None,
+            layers: None,
         }
     }
 }
@@ -120,6 +124,32 @@ pub fn pos_weights(data: &[LabelledSentence], labels: &[String], max: f64) -> Ve
         .collect()
 }
 
+/// Drop the encoder layers of `base` above the bottom `n` (weights and
+/// config). Fails when the base has fewer than `n` layers or `n` is 0.
+pub fn keep_bottom_layers(
+    base: &mut ModelDir,
+    weights: &mut std::collections::HashMap<String, Tensor>,
+    n: usize,
+) -> Result<()> {
+    let have = base.config.num_hidden_layers;
+    if n == 0 || n > have {
+        return Err(Error::Invalid(format!(
+            "cannot keep {n} layers of a {have}-layer encoder"
+        )));
+    }
+    weights.retain(|name, _| {
+        name.strip_prefix("bert.encoder.layer.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|i| i.parse::<usize>().ok())
+            .is_none_or(|i| i < n)
+    });
+    base.config.num_hidden_layers = n;
+    if let Some(obj) = base.config_json.as_object_mut() {
+        obj.insert("num_hidden_layers".into(), n.into());
+    }
+    Ok(())
+}
+
 impl Trainer {
     /// Start from `base` (a base encoder or a policy-lens model) with the
     /// given output labels.
@@ -136,7 +166,11 @@ impl Trainer {
         )?;
         check_vocab(&tokenizer, base)?;
         let mut rng = StdRng::seed_from_u64(cfg.seed);
-        let weights = read_weights(&base.weights, device)?;
+        let mut weights = read_weights(&base.weights, device)?;
+        let mut base = base.clone();
+        if let Some(n) = cfg.layers {
+            keep_bottom_layers(&mut base, &mut weights, n)?;
+        }
         let model = TrainableModel::new(&base.config, weights, labels.len(), &mut rng, device)?;
         let opt = AdamW::new(
             model.vars(),
@@ -155,7 +189,7 @@ impl Trainer {
             pos_weight,
             rng,
             device: device.clone(),
-            base: base.clone(),
+            base,
         })
     }
 

@@ -213,3 +213,133 @@ fn uncached_hub_id_is_an_error_not_a_download() {
         .to_string();
     assert!(err.contains("not in the local Hugging Face cache"), "{err}");
 }
+
+/// Real sentences of varied length from the test split.
+fn gold_texts(n: usize) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/gold/test.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .take(n)
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["text"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn fast_engine_matches_candle_transformers_bert() {
+    use policy_lens::model::Engine;
+    let dir = ModelDir::open(&default_model_path()).unwrap();
+    let fast = Classifier::load_with(dir.clone(), &Device::Cpu, Engine::Fast).unwrap();
+    let reference = Classifier::load_with(dir, &Device::Cpu, Engine::Reference).unwrap();
+    assert_eq!(fast.engine(), Engine::Fast);
+    assert_eq!(reference.engine(), Engine::Reference);
+    let texts = gold_texts(200);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let a = fast.predict(&texts).unwrap();
+    let b = reference.predict(&texts).unwrap();
+    let worst = a
+        .iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-5, "engines differ by {worst}");
+}
+
+#[test]
+fn hf_export_loads_back_with_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hf");
+    let src = ModelDir::open(&default_model_path()).unwrap();
+    let report = policy_lens::model::export::export_hf(&src, &out).unwrap();
+    assert_eq!(report.tensors, 73);
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["problem_type"], "multi_label_classification");
+    assert_eq!(config["id2label"]["4"], "directive");
+    assert_eq!(config["architectures"][0], "BertForSequenceClassification");
+    let tok: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("tokenizer_config.json")).unwrap()).unwrap();
+    assert_eq!(
+        tok["do_lower_case"], false,
+        "must match tokenizer.json's normaliser"
+    );
+    // Float32 weights with HF names.
+    let w = candle_core::safetensors::load(out.join("model.safetensors"), &Device::Cpu).unwrap();
+    assert_eq!(w["classifier.weight"].dtype(), candle_core::DType::F32);
+    assert!(w.contains_key("bert.encoder.layer.3.output.LayerNorm.weight"));
+
+    // Loads as a policy-lens model (also without the policy-lens files).
+    for f in ["labels.json", "thresholds.json", "README.md"] {
+        std::fs::remove_file(out.join(f)).unwrap();
+    }
+    let exported = ModelDir::open(&out).unwrap();
+    assert_eq!(exported.labels, src.labels);
+    assert_eq!(exported.max_length, src.max_length);
+    let a = Classifier::load(src, &Device::Cpu).unwrap();
+    let b = Classifier::load(exported, &Device::Cpu).unwrap();
+    let texts = gold_texts(40);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    for (x, y) in a
+        .predict(&texts)
+        .unwrap()
+        .iter()
+        .flatten()
+        .zip(b.predict(&texts).unwrap().iter().flatten())
+    {
+        assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+    }
+}
+
+/// transformers itself on the export, when the benchmark's virtualenv
+/// (evaluation/bench/setup.sh) is present; skipped otherwise.
+#[test]
+fn hf_export_matches_transformers_when_available() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv-bench/bin/python");
+    if !python.exists() {
+        eprintln!("skipped: no .venv-bench (run evaluation/bench/setup.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hf");
+    let src = ModelDir::open(&default_model_path()).unwrap();
+    policy_lens::model::export::export_hf(&src, &out).unwrap();
+    let texts = gold_texts(60);
+    let input = dir.path().join("in.jsonl");
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": i, "text": t}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let peer_out = dir.path().join("peer.jsonl");
+    let o = std::process::Command::new(&python)
+        .arg(root.join("evaluation/bench/peer.py"))
+        .arg("--model")
+        .arg(&out)
+        .arg("--input")
+        .arg(&input)
+        .arg("--out")
+        .arg(&peer_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let clf = Classifier::load(src, &Device::Cpu).unwrap();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let ours = clf.predict(&refs).unwrap();
+    for (i, line) in std::fs::read_to_string(&peer_out)
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for (j, l) in clf.labels().iter().enumerate() {
+            let p = v["scores"][l].as_f64().unwrap() as f32;
+            assert!((p - ours[i][j]).abs() < 1e-4, "{l}: {p} vs {}", ours[i][j]);
+        }
+    }
+}

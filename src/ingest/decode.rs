@@ -162,8 +162,10 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, String> {
         });
     }
     let (invalid, multibyte, first_bad) = utf8_stats(bytes);
-    // Mostly valid UTF-8 with a few bad bytes: keep it as UTF-8.
-    if invalid <= (multibyte / 50).max(1) && multibyte >= 4 * invalid {
+    // Mostly valid UTF-8 with a few bad bytes: keep it as UTF-8. (Text in
+    // a legacy CJK encoding almost never holds valid UTF-8 multi-byte
+    // characters, so one bad sequence per 8 good characters is safe.)
+    if multibyte >= 8 * invalid {
         return Ok(Decoded {
             text: String::from_utf8_lossy(bytes).into_owned(),
             encoding: "UTF-8",

@@ -45,8 +45,13 @@ pub enum Format {
     Cctv,
 }
 
+/// Longest article body, in characters, that is read by default: longer
+/// bodies become an error record (like spaCy's `nlp.max_length`), so that
+/// one runaway file cannot hold a run's memory and time hostage.
+pub const DEFAULT_MAX_ARTICLE_CHARS: usize = 1_000_000;
+
 /// Options for reading inputs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Format of every input, or [`Format::Auto`] to detect per file.
     pub format: Format,
@@ -56,6 +61,45 @@ pub struct IngestOptions {
     /// CSV: name of the id column (default: the first of id/_id/docid whose
     /// values are unique, else `<file stem>:<row>`).
     pub id_column: Option<String>,
+    /// Longest article body in characters; longer ones are reported as
+    /// errors. Default [`DEFAULT_MAX_ARTICLE_CHARS`].
+    pub max_chars: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            format: Format::Auto,
+            text_column: None,
+            id_column: None,
+            max_chars: DEFAULT_MAX_ARTICLE_CHARS,
+        }
+    }
+}
+
+/// Turns an article longer than `max_chars` into an error record that says
+/// where it is and how to read it anyway.
+pub(crate) fn check_length(record: Record, path: &str, max_chars: usize) -> Record {
+    let a = record?;
+    // Cheap bound first: a char is at most 4 bytes.
+    if a.text.len() <= max_chars || a.text.chars().count() <= max_chars {
+        return Ok(a);
+    }
+    let n = a.text.chars().count();
+    let line = a
+        .origin
+        .rsplit_once(':')
+        .and_then(|(_, l)| l.parse::<u64>().ok());
+    Err(IngestError {
+        path: path.to_string(),
+        line,
+        byte: None,
+        id: Some(a.id),
+        reason: format!(
+            "article body is {n} characters, over the limit of {max_chars} \
+             (split the file, or raise the limit with --max-article-chars)"
+        ),
+    })
 }
 
 /// One input to read.
@@ -266,13 +310,17 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions) -> Vec<Record>
     } else {
         format
     };
-    let mut records = match format {
+    let records = match format {
         Format::Html => vec![html::parse(text, &src)],
         Format::Jsonl => jsonl::parse(text, &src),
         Format::Csv => csv::parse(text, &ext, opts, &src),
         Format::Cctv => cctv::parse(text, &src),
         Format::Text | Format::Auto => vec![text::parse(text, &src)],
     };
+    let mut records: Vec<Record> = records
+        .into_iter()
+        .map(|r| check_length(r, &src.path, opts.max_chars))
+        .collect();
     if decoded.warning.is_some() || decoded.encoding != "UTF-8" {
         for a in records.iter_mut().flatten() {
             if let Some(w) = &decoded.warning {
@@ -289,10 +337,11 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions) -> Vec<Record>
 
 /// Reads JSON Lines one line at a time (for streaming): keeps the ids seen
 /// so far to report duplicates, like [`read_input`] does for a file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct JsonlLineReader {
     seen: std::collections::HashSet<String>,
     name: String,
+    max_chars: usize,
 }
 
 impl JsonlLineReader {
@@ -301,7 +350,14 @@ impl JsonlLineReader {
         Self {
             seen: Default::default(),
             name: name.to_string(),
+            max_chars: DEFAULT_MAX_ARTICLE_CHARS,
         }
+    }
+
+    /// Set the longest article body read (see [`IngestOptions::max_chars`]).
+    pub fn with_max_chars(mut self, max_chars: usize) -> Self {
+        self.max_chars = max_chars;
+        self
     }
 
     /// Parse line `line_no` (1-based); `None` for a blank line.
@@ -313,5 +369,6 @@ impl JsonlLineReader {
             id,
         };
         jsonl::parse_line(line, line_no, &src, &mut self.seen)
+            .map(|r| check_length(r, &src.path, self.max_chars))
     }
 }

@@ -5,20 +5,53 @@ use std::path::Path;
 
 use candle_core::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
-use candle_transformers::models::bert::BertModel;
+use candle_transformers::models::bert::{BertModel, HiddenAct};
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
+use super::fast::FastBert;
 use super::ModelDir;
 use crate::error::{Error, Result};
 
 /// Largest number of (padded) tokens in one forward batch.
 const TOKENS_PER_BATCH: usize = 4096;
 
+/// Which implementation of the network runs the forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// [`Engine::Fast`] on the CPU, [`Engine::Reference`] elsewhere.
+    #[default]
+    Auto,
+    /// The fused CPU forward pass of [`super::fast`] (CPU only).
+    Fast,
+    /// candle-transformers' `BertModel` + pooler + head.
+    Reference,
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "fast" => Ok(Self::Fast),
+            "reference" => Ok(Self::Reference),
+            _ => Err(format!("unknown engine {s:?}: use auto, fast or reference")),
+        }
+    }
+}
+
+enum Network {
+    Reference {
+        bert: BertModel,
+        pooler: Linear,
+        head: Linear,
+    },
+    Fast(FastBert),
+}
+
 /// A loaded multi-label sentence classifier.
 pub struct Classifier {
-    bert: BertModel,
-    pooler: Linear,
-    head: Linear,
+    network: Network,
+    engine: Engine,
     tokenizer: Tokenizer,
     model: ModelDir,
     device: Device,
@@ -58,8 +91,13 @@ pub fn check_vocab(tokenizer: &Tokenizer, model: &ModelDir) -> Result<()> {
 }
 
 impl Classifier {
-    /// Load the model in `dir` on `device`.
+    /// Load the model in `dir` on `device` with the default engine.
     pub fn load(model: ModelDir, device: &Device) -> Result<Self> {
+        Self::load_with(model, device, Engine::Auto)
+    }
+
+    /// Load the model in `dir` on `device`, running `engine`.
+    pub fn load_with(model: ModelDir, device: &Device, engine: Engine) -> Result<Self> {
         let tokenizer = load_tokenizer(&model.tokenizer, model.max_length)?;
         check_vocab(&tokenizer, &model)?;
         let weights = &model.weights;
@@ -84,9 +122,7 @@ impl Classifier {
                 Some("use the config.json that was saved with these weights"),
             )
         };
-        let bert = BertModel::load(vb.pp("bert"), &model.config).map_err(wrap)?;
         let h = model.config.hidden_size;
-        let pooler = linear(h, h, vb.pp("bert.pooler.dense")).map_err(wrap)?;
         let n = model.labels.len();
         let head = linear(h, n, vb.pp("classifier")).map_err(|e| {
             Error::model(
@@ -95,10 +131,31 @@ impl Classifier {
                 Some("this is a base encoder or its labels file does not match; train a model with `policy-lens train`"),
             )
         })?;
+        let engine = match engine {
+            Engine::Auto
+                if device.is_cpu() && matches!(model.config.hidden_act, HiddenAct::Gelu) =>
+            {
+                Engine::Fast
+            }
+            Engine::Auto => Engine::Reference,
+            Engine::Fast if !device.is_cpu() => {
+                return Err(Error::Invalid(
+                    "the fast engine runs on the CPU only".into(),
+                ))
+            }
+            e => e,
+        };
+        let network = match engine {
+            Engine::Fast => Network::Fast(FastBert::load(vb, &model.config, n).map_err(wrap)?),
+            _ => Network::Reference {
+                bert: BertModel::load(vb.pp("bert"), &model.config).map_err(wrap)?,
+                pooler: linear(h, h, vb.pp("bert.pooler.dense")).map_err(wrap)?,
+                head,
+            },
+        };
         Ok(Self {
-            bert,
-            pooler,
-            head,
+            network,
+            engine,
             tokenizer,
             model,
             device: device.clone(),
@@ -110,6 +167,11 @@ impl Classifier {
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
+    }
+
+    /// The engine that runs the forward pass (never [`Engine::Auto`]).
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The model directory this classifier came from.
@@ -166,11 +228,16 @@ impl Classifier {
         let len = ids.len() / b;
         let ids = Tensor::from_vec(ids, (b, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (b, len), &self.device)?;
-        let type_ids = ids.zeros_like()?;
-        let hidden = self.bert.forward(&ids, &type_ids, Some(&mask))?;
-        let cls = hidden.i((.., 0))?;
-        let pooled = self.pooler.forward(&cls)?.tanh()?;
-        let logits = self.head.forward(&pooled)?;
+        let logits = match &self.network {
+            Network::Fast(net) => net.forward(&ids, &mask)?,
+            Network::Reference { bert, pooler, head } => {
+                let type_ids = ids.zeros_like()?;
+                let hidden = bert.forward(&ids, &type_ids, Some(&mask))?;
+                let cls = hidden.i((.., 0))?;
+                let pooled = pooler.forward(&cls)?.tanh()?;
+                head.forward(&pooled)?
+            }
+        };
         let probs = candle_nn::ops::sigmoid(&logits)?;
         Ok(probs.to_vec2::<f32>()?)
     }

@@ -19,6 +19,8 @@
 pub mod base;
 pub mod card;
 pub mod classifier;
+pub mod export;
+pub mod fast;
 pub mod trainable;
 
 use std::collections::BTreeMap;
@@ -29,7 +31,7 @@ use candle_transformers::models::bert::Config as BertConfig;
 use crate::error::{Error, Result};
 use crate::labels::ALL_LABELS;
 
-pub use classifier::Classifier;
+pub use classifier::{Classifier, Engine};
 
 /// Default longest input, in tokens, when the model does not say.
 pub const DEFAULT_MAX_LENGTH: usize = 160;
