@@ -33,11 +33,23 @@ pub struct LabelledSentence {
     /// Sampling stratum the sentence was drawn from (see data/README.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stratum: Option<String>,
+    /// Soft targets (probability per label) from a teacher model, for
+    /// distillation; they replace the 0/1 targets in training. Such
+    /// sentences are machine-labelled and must be marked `silver`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft: Option<std::collections::BTreeMap<String, f32>>,
 }
 
 impl LabelledSentence {
-    /// 0/1 targets in the order of `labels` (topic labels and `directive`).
+    /// Targets in the order of `labels` (topic labels and `directive`):
+    /// the soft targets when present, else 0/1 from the labels.
     pub fn targets(&self, labels: &[String]) -> Vec<f32> {
+        if let Some(soft) = &self.soft {
+            return labels
+                .iter()
+                .map(|l| soft.get(l).copied().unwrap_or(0.0).clamp(0.0, 1.0))
+                .collect();
+        }
         labels
             .iter()
             .map(|l| {

@@ -122,9 +122,10 @@ enum Command {
     },
     /// Fine-tune encoder and head on labelled sentences.
     Train {
-        /// Training split (gold JSONL).
-        #[arg(long)]
-        train: PathBuf,
+        /// Training data (gold JSONL; repeat the flag to add files, e.g. a
+        /// silver distillation set with soft targets).
+        #[arg(long, required = true)]
+        train: Vec<PathBuf>,
         /// Dev split (early stopping and thresholds).
         #[arg(long)]
         dev: PathBuf,
@@ -381,7 +382,10 @@ fn run(cli: Cli) -> Result<()> {
             layers,
         } => {
             let base_dir = base::resolve_base(base_spec.as_deref())?;
-            let tr = gold::read_labelled(&train_path)?;
+            let mut tr = Vec::new();
+            for p in &train_path {
+                tr.extend(gold::read_labelled(p)?);
+            }
             let dv = gold::read_labelled(&dev)?;
             if tr.iter().chain(&dv).any(|s| s.silver) {
                 eprintln!("note: silver sentences are used for training only");
@@ -681,7 +685,7 @@ fn label_counts(data: &[gold::LabelledSentence]) -> String {
 fn write_training_card(
     out: &Path,
     base_dir: &ModelDir,
-    train_path: &Path,
+    train_paths: &[PathBuf],
     dev_path: &Path,
     tr: &[gold::LabelledSentence],
     dv: &[gold::LabelledSentence],
@@ -699,8 +703,18 @@ fn write_training_card(
     );
     let data = format!(
         "Gold sentences judged by readers against ANNOTATION.md (see `data/README.md`), drawn from `../shared/corpus` \
-(新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.\n\n- train: `{}`, {} sentences ({})\n- dev: `{}`, {} sentences ({})",
-        train_path.display(),
+(新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.{}\n\n- train: {}, {} sentences ({})\n- dev: `{}`, {} sentences ({})",
+        if tr.iter().any(|s| s.soft.is_some()) {
+            " Sentences marked silver carry a teacher model's probabilities as soft targets (distillation); \
+they are machine-labelled, used for training only and never to measure."
+        } else {
+            ""
+        },
+        train_paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect::<Vec<_>>()
+            .join(" + "),
         tr.len(),
         label_counts(tr),
         dev_path.display(),
@@ -729,6 +743,18 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
         training += &format!(
             "| {} | {:.4} | {:.4} |\n",
             e.epoch, e.train_loss, e.dev_macro_f1
+        );
+    }
+    if let Some(n) = c.layers {
+        training = format!(
+            "Student model: the bottom {n} encoder layers (with embeddings, pooler and head) of `{}` \
+(`train --layers {n}`), then trained as below{}.\n\n{training}",
+            base_dir.root.display(),
+            if tr.iter().any(|s| s.soft.is_some()) {
+                " on gold labels plus the base model's probabilities on unlabelled train-split sentences (distillation)"
+            } else {
+                ""
+            }
         );
     }
     card::write_card(

@@ -354,3 +354,41 @@ fn megabyte_sentence_is_chunked_not_truncated() {
     let line: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["truncated"], true);
 }
+
+#[test]
+fn segment_writes_classify_input_with_offsets() {
+    let seed = corpus().join("seed/hebei-2021-08-06.txt");
+    let o = bin()
+        .args(["segment", "--limit", "12"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 12);
+    let ids: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 12, "ids are unique");
+    for l in &lines {
+        let (s, e) = (l["start"].as_u64().unwrap(), l["end"].as_u64().unwrap());
+        assert!(s < e);
+        assert!(!l["text"].as_str().unwrap().trim().is_empty());
+        assert_eq!(l["article"], "hebei-2021-08-06");
+    }
+    // The output is classify's input.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s.jsonl");
+    let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+    std::fs::write(&input, text).unwrap();
+    let o = bin()
+        .args(["classify", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 12);
+}

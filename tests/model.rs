@@ -25,6 +25,7 @@ fn sentence(text: &str, labels: &[&str], directive: bool) -> LabelledSentence {
         silver: false,
         article: None,
         stratum: None,
+        soft: None,
     }
 }
 
@@ -342,4 +343,19 @@ fn hf_export_matches_transformers_when_available() {
             assert!((p - ours[i][j]).abs() < 1e-4, "{l}: {p} vs {}", ours[i][j]);
         }
     }
+}
+
+#[test]
+fn a_student_keeps_the_bottom_layers() {
+    let mut base = ModelDir::open(&default_model_path()).unwrap();
+    let mut weights =
+        policy_lens::model::trainable::read_weights(&base.weights, &Device::Cpu).unwrap();
+    let before = weights.len();
+    policy_lens::train::keep_bottom_layers(&mut base, &mut weights, 2).unwrap();
+    assert_eq!(base.config.num_hidden_layers, 2);
+    assert_eq!(base.config_json["num_hidden_layers"], 2);
+    assert_eq!(weights.len(), before - 2 * 16);
+    assert!(weights.contains_key("bert.encoder.layer.1.output.dense.weight"));
+    assert!(!weights.contains_key("bert.encoder.layer.2.output.dense.weight"));
+    assert!(policy_lens::train::keep_bottom_layers(&mut base, &mut weights, 3).is_err());
 }

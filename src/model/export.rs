@@ -71,7 +71,7 @@ pub fn export_hf(model: &ModelDir, out: &Path) -> Result<ExportReport> {
     let mut config = model.config_json.clone();
     let obj = config.as_object_mut().ok_or_else(|| {
         Error::model(
-            &model.root.join("config.json"),
+            model.root.join("config.json"),
             "config is not a JSON object",
             None,
         )

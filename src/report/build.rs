@@ -111,12 +111,19 @@ pub fn write_reports(
         std::fs::rename(csv_path.with_extension("tmp"), &csv_path)
             .map_err(|e| Error::io(&csv_path, e))?;
     }
-    let mut summary = corpus_section(&corpus, counts, model);
-    summary.push_str("## Articles\n\n");
-    summary.push_str(
-        &std::fs::read_to_string(&sections_path).map_err(|e| Error::io(&sections_path, e))?,
-    );
-    write_atomic(&dir.join("summary.md"), summary.as_bytes())?;
+    // summary.md = corpus section + the article sections, streamed (the
+    // sections grow with the corpus), then renamed into place.
+    let summary_path = dir.join("summary.md");
+    let tmp = summary_path.with_extension("tmp");
+    let io = |e| Error::io(&tmp, e);
+    let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
+    out.write_all(corpus_section(&corpus, counts, model).as_bytes())
+        .map_err(io)?;
+    out.write_all(b"## Articles\n\n").map_err(io)?;
+    std::io::copy(&mut open(&sections_path)?, &mut out).map_err(io)?;
+    out.flush().map_err(io)?;
+    drop(out);
+    std::fs::rename(&tmp, &summary_path).map_err(|e| Error::io(&summary_path, e))?;
     std::fs::remove_file(&sections_path).map_err(|e| Error::io(&sections_path, e))?;
     let corpus_json = serde_json::json!({ "counts": counts, "summary": corpus });
     write_atomic(

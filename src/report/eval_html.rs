@@ -569,6 +569,7 @@ mod tests {
                 silver: false,
                 article: None,
                 stratum: None,
+                soft: None,
             })
             .collect();
         (g, rows.iter().map(|r| r.3.to_vec()).collect())
