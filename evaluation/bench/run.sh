@@ -19,4 +19,5 @@ bash "$here/setup.sh"
 python3 "$here/bench.py" "${args[@]}"
 if [[ $full == 1 ]]; then
   python3 "$here/full_corpus.py"
+  python3 "$here/full_corpus.py" --model models/policy-lens-m3e-small-fast --out out/bench/full-corpus-fast
 fi

@@ -32,7 +32,7 @@ It scores each sentence for `import_control` (外防输入), `vaccination` (疫�
 independent sigmoid outputs; labels are defined in `shared/ANNOTATION.md`.\n\n\
 Architecture: BERT encoder + pooler + linear head (`BertForSequenceClassification`, \
 `problem_type: multi_label_classification`), weights in float16 safetensors; \
-policy-lens runs it with candle-transformers' `BertModel`. Decision thresholds per label are in \
+policy-lens runs it on candle (its fused CPU engine, or candle-transformers' `BertModel`). Decision thresholds per label are in \
 `thresholds.json` (tuned on the dev split, never on test).\n\n\
 ## Base model\n\n{base}\n\n\
 ## Licence and intended use\n\n\
