@@ -15,3 +15,7 @@ $BIN eval --gold data/gold/test.jsonl --baseline keyword --train data/gold/train
 $BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/ngram-test"
 $BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
+# The fast 2-layer variant, same harness.
+FAST=models/policy-lens-m3e-small-fast
+$BIN eval --gold data/gold/test.jsonl --model "$FAST" --out "$OUT/fast-model-test"
+$BIN eval-articles --gold data/article-gold/articles.jsonl --model "$FAST" --out "$OUT/fast-articles"

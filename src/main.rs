@@ -41,6 +41,34 @@ struct ModelArgs {
     engine: model::Engine,
 }
 
+/// How inputs are read (analyze, segment).
+#[derive(Args, Clone)]
+struct IngestArgs {
+    /// Input format; `auto` detects it per file.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+    /// CSV/TSV column holding the article text.
+    #[arg(long)]
+    text_column: Option<String>,
+    /// CSV/TSV column holding the id.
+    #[arg(long)]
+    id_column: Option<String>,
+    /// Longest article body in characters; longer bodies are reported as errors.
+    #[arg(long, default_value_t = ingest::DEFAULT_MAX_ARTICLE_CHARS)]
+    max_article_chars: usize,
+}
+
+impl From<IngestArgs> for IngestOptions {
+    fn from(a: IngestArgs) -> Self {
+        IngestOptions {
+            format: a.format.into(),
+            text_column: a.text_column,
+            id_column: a.id_column,
+            max_chars: a.max_article_chars,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Analyse articles: ingest, split, score and summarise.
@@ -53,18 +81,8 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
-        /// Input format; `auto` detects it per file.
-        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-        format: FormatArg,
-        /// CSV/TSV column holding the article text.
-        #[arg(long)]
-        text_column: Option<String>,
-        /// CSV/TSV column holding the id.
-        #[arg(long)]
-        id_column: Option<String>,
-        /// Longest article body in characters; longer bodies are reported as errors.
-        #[arg(long, default_value_t = ingest::DEFAULT_MAX_ARTICLE_CHARS)]
-        max_article_chars: usize,
+        #[command(flatten)]
+        ingest: IngestArgs,
         /// Directive sentences of a category an article needs for the category to be present.
         #[arg(long, default_value_t = 1)]
         min_sentences: usize,
@@ -87,18 +105,8 @@ enum Command {
         /// Files or folders (recursive); `-` reads stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Input format; `auto` detects it per file.
-        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-        format: FormatArg,
-        /// CSV/TSV column holding the article text.
-        #[arg(long)]
-        text_column: Option<String>,
-        /// CSV/TSV column holding the id.
-        #[arg(long)]
-        id_column: Option<String>,
-        /// Longest article body in characters; longer bodies are reported as errors.
-        #[arg(long, default_value_t = ingest::DEFAULT_MAX_ARTICLE_CHARS)]
-        max_article_chars: usize,
+        #[command(flatten)]
+        ingest: IngestArgs,
         /// Stop after this many sentences.
         #[arg(long)]
         limit: Option<usize>,
@@ -270,10 +278,7 @@ fn run(cli: Cli) -> Result<()> {
             paths,
             out,
             model,
-            format,
-            text_column,
-            id_column,
-            max_article_chars,
+            ingest,
             min_sentences,
             shard,
             csv,
@@ -300,12 +305,7 @@ fn run(cli: Cli) -> Result<()> {
             opts.shard = shard;
             opts.csv = csv;
             opts.chunk_articles = chunk_articles.max(1);
-            opts.ingest = IngestOptions {
-                format: format.into(),
-                text_column,
-                id_column,
-                max_chars: max_article_chars,
-            };
+            opts.ingest = ingest.into();
             opts.progress = std::io::stderr().is_terminal();
             let started = std::time::Instant::now();
             let c = analyze(&paths, &analyzer, &opts)?;
@@ -321,19 +321,10 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Segment {
             paths,
-            format,
-            text_column,
-            id_column,
-            max_article_chars,
+            ingest,
             limit,
         } => {
-            let opts = IngestOptions {
-                format: format.into(),
-                text_column,
-                id_column,
-                max_chars: max_article_chars,
-            };
-            let c = segment_command(&paths, &opts, limit)?;
+            let c = segment_command(&paths, &ingest.into(), limit)?;
             eprintln!(
                 "articles read: {}, segmented: {}, failed: {} ({} sentences)",
                 c.read, c.summarised, c.failed, c.sentences

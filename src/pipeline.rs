@@ -424,7 +424,12 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
     )?;
     bar.finish_and_clear();
     counts.inputs = inputs.len();
-    let model = analyzer.classifier.model().root.display().to_string();
+    // The model's directory name, not its absolute path: reports are shared.
+    let root = &analyzer.classifier.model().root;
+    let model = root.file_name().map_or_else(
+        || root.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     write_reports(&opts.out, &texts_path, &counts, &model, opts.csv)?;
     Ok(counts)
 }

@@ -261,25 +261,7 @@ impl Trainer {
         let obj = cfg
             .as_object_mut()
             .ok_or_else(|| Error::model(&self.base.root, "config.json is not an object", None))?;
-        let id2label: serde_json::Map<String, serde_json::Value> = self
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i.to_string(), l.clone().into()))
-            .collect();
-        let label2id: serde_json::Map<String, serde_json::Value> = self
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.clone(), i.into()))
-            .collect();
-        obj.insert(
-            "architectures".into(),
-            serde_json::json!(["BertForSequenceClassification"]),
-        );
-        obj.insert("id2label".into(), id2label.into());
-        obj.insert("label2id".into(), label2id.into());
-        obj.insert("problem_type".into(), "multi_label_classification".into());
+        crate::model::set_hf_classifier_fields(obj, &self.labels);
         obj.insert("torch_dtype".into(), "float16".into());
         obj.insert("policy_lens_max_length".into(), max_length.into());
         obj.remove("_name_or_path");

@@ -4,6 +4,9 @@
 //! score line) or as an error record with its path, line or byte offset and
 //! reason, and `read = summarised + failed` holds.
 
+mod common;
+use common::{bin, json_lines, numbers, read_jsonl};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,26 +14,6 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const ZH: &str = "国务院联防联控机制要求，各地要严格落实入境人员集中隔离措施，加快推进疫苗接种。";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_policy-lens"))
-}
-
-fn read_jsonl(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn numbers(line: &str) -> Vec<u64> {
-    line.split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect()
-}
 
 /// `cmd` with the permission-bypassing capabilities dropped when we are
 /// root, so that a mode-000 file is unreadable as it is for a normal user.
@@ -258,11 +241,7 @@ fn classify(bytes: &[u8]) -> (Vec<Value>, Vec<u64>) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     let counts = numbers(stderr.lines().last().unwrap());
     (lines, counts)
@@ -432,11 +411,7 @@ fn fifty_megabyte_single_line() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&o.stdout);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["id"], "big");
     assert_eq!(lines[0]["truncated"], true);

@@ -1,27 +1,12 @@
 //! The real binary on real files: analyze, classify, errors and counts.
 
+mod common;
+use common::{bin, corpus, json_lines, read_jsonl};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_policy-lens"))
-}
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
-
-fn read_jsonl(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 /// Parse "articles read: R, summarised: S, failed: F" from the last stdout line.
 fn counts(stdout: &[u8]) -> (u64, u64, u64) {
@@ -151,11 +136,7 @@ fn classify_keeps_order_and_reports_bad_lines() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&o.stdout);
     assert_eq!(lines.len(), 6, "one output line per non-blank input line");
     assert_eq!(lines[0]["id"], "a");
     assert_eq!(lines[1]["id"], "b");
@@ -364,11 +345,7 @@ fn segment_writes_classify_input_with_offsets() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&o.stdout);
     assert_eq!(lines.len(), 12);
     let ids: std::collections::HashSet<&str> =
         lines.iter().map(|l| l["id"].as_str().unwrap()).collect();

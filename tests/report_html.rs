@@ -24,6 +24,9 @@
 //! the environment variable `CI` is set, in which case they fail (`.ci/run`
 //! installs Debian's `chromium`).
 
+mod common;
+use common::bin;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,12 +38,6 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_policy-lens"));
-    c.current_dir(manifest());
-    c
 }
 
 /// The Chromium binary, or `None` (after a notice) when it is absent and

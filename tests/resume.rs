@@ -1,13 +1,12 @@
 //! A run killed with SIGKILL resumes when the same command is run again,
 //! and ends with the same records as an uninterrupted run.
 
+mod common;
+use common::bin;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_policy-lens"))
-}
 
 fn days() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cctv-2022");

@@ -1,18 +1,13 @@
 //! `--shard K/N` partitions the records; `--stream` gives the file mode's records.
 
+mod common;
+use common::{bin, corpus};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_policy-lens"))
-}
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
 
 fn lines(p: &Path) -> Vec<Value> {
     std::fs::read_to_string(p)

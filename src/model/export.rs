@@ -76,26 +76,7 @@ pub fn export_hf(model: &ModelDir, out: &Path) -> Result<ExportReport> {
             None,
         )
     })?;
-    let id2label: serde_json::Map<String, serde_json::Value> = model
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i.to_string(), l.clone().into()))
-        .collect();
-    let label2id: serde_json::Map<String, serde_json::Value> = model
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.clone(), i.into()))
-        .collect();
-    obj.insert("id2label".into(), id2label.into());
-    obj.insert("label2id".into(), label2id.into());
-    obj.insert("num_labels".into(), n.into());
-    obj.insert("problem_type".into(), "multi_label_classification".into());
-    obj.insert(
-        "architectures".into(),
-        serde_json::json!(["BertForSequenceClassification"]),
-    );
+    super::set_hf_classifier_fields(obj, &model.labels);
     obj.insert("model_type".into(), "bert".into());
     obj.insert("torch_dtype".into(), "float32".into());
     obj.insert("dtype".into(), "float32".into());

@@ -21,6 +21,8 @@
 use candle_core::{CpuStorage, DType, IndexOp, Layout, Shape, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{Config as BertConfig, HiddenAct};
+
+use super::trainable::LayerNorm;
 use rayon::prelude::*;
 
 /// Rows per parallel task in the element-wise kernels.
@@ -46,32 +48,13 @@ impl Dense {
     }
 }
 
-struct Norm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f32,
-}
-
-impl Norm {
-    fn load(vb: VarBuilder, size: usize, eps: f64) -> candle_core::Result<Self> {
-        Ok(Self {
-            weight: vb.get(size, "weight")?,
-            bias: vb.get(size, "bias")?,
-            eps: eps as f32,
-        })
-    }
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps)
-    }
-}
-
 struct Layer {
     qkv: Dense,
     attn_out: Dense,
-    attn_norm: Norm,
+    attn_norm: LayerNorm,
     inter: Dense,
     out: Dense,
-    out_norm: Norm,
+    out_norm: LayerNorm,
 }
 
 /// The BERT encoder + pooler + classification head, CPU fast path.
@@ -79,7 +62,7 @@ pub struct FastBert {
     word: Tensor,
     position: Tensor,
     token_type0: Tensor,
-    emb_norm: Norm,
+    emb_norm: LayerNorm,
     layers: Vec<Layer>,
     pooler: Dense,
     head: Dense,
@@ -109,7 +92,7 @@ impl FastBert {
         let token_type0 = emb
             .get((config.type_vocab_size, h), "token_type_embeddings.weight")?
             .i(0)?;
-        let emb_norm = Norm::load(emb.pp("LayerNorm"), h, eps)?;
+        let emb_norm = LayerNorm::load(emb.pp("LayerNorm"), h, eps)?;
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
             let vb = vb.pp(format!("bert.encoder.layer.{l}"));
@@ -124,10 +107,10 @@ impl FastBert {
             layers.push(Layer {
                 qkv,
                 attn_out: Dense::load(vb.pp("attention.output.dense"), h, h)?,
-                attn_norm: Norm::load(vb.pp("attention.output.LayerNorm"), h, eps)?,
+                attn_norm: LayerNorm::load(vb.pp("attention.output.LayerNorm"), h, eps)?,
                 inter: Dense::load(vb.pp("intermediate.dense"), h, config.intermediate_size)?,
                 out: Dense::load(vb.pp("output.dense"), config.intermediate_size, h)?,
-                out_norm: Norm::load(vb.pp("output.LayerNorm"), h, eps)?,
+                out_norm: LayerNorm::load(vb.pp("output.LayerNorm"), h, eps)?,
             });
         }
         Ok(Self {
@@ -153,7 +136,7 @@ impl FastBert {
             .reshape((b, len, h))?
             .broadcast_add(&self.position.narrow(0, 0, len)?)?
             .broadcast_add(&self.token_type0)?;
-        let mut x = self.emb_norm.forward(&x)?.reshape((b * len, h))?;
+        let mut x = self.emb_norm.forward_fused(&x)?.reshape((b * len, h))?;
         let mask = mask.to_dtype(DType::F32)?.contiguous()?;
         let scale = 1.0 / (self.head_dim as f32).sqrt();
         for layer in &self.layers {
@@ -174,13 +157,13 @@ impl FastBert {
                 .reshape((b * len, h))?;
             let attn = layer
                 .attn_norm
-                .forward(&(layer.attn_out.forward(&ctx)? + &x)?)?;
+                .forward_fused(&(layer.attn_out.forward(&ctx)? + &x)?)?;
             let inter = attn
                 .matmul(&layer.inter.w_t)?
                 .apply_op2_no_bwd(&layer.inter.bias, &BiasGelu)?;
             x = layer
                 .out_norm
-                .forward(&(layer.out.forward(&inter)? + &attn)?)?;
+                .forward_fused(&(layer.out.forward(&inter)? + &attn)?)?;
         }
         let cls = x.reshape((b, len, h))?.i((.., 0))?.contiguous()?;
         let pooled = self.pooler.forward(&cls)?.tanh()?;

@@ -249,6 +249,33 @@ impl ModelDir {
     }
 }
 
+/// Set the Hugging Face fields of a multi-label sequence classifier in a
+/// `config.json` object: `architectures`, `id2label`, `label2id`,
+/// `num_labels` and `problem_type`.
+pub fn set_hf_classifier_fields(
+    config: &mut serde_json::Map<String, serde_json::Value>,
+    labels: &[String],
+) {
+    let id2label: serde_json::Map<String, serde_json::Value> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i.to_string(), l.clone().into()))
+        .collect();
+    let label2id: serde_json::Map<String, serde_json::Value> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.clone(), i.into()))
+        .collect();
+    config.insert(
+        "architectures".into(),
+        serde_json::json!(["BertForSequenceClassification"]),
+    );
+    config.insert("id2label".into(), id2label.into());
+    config.insert("label2id".into(), label2id.into());
+    config.insert("num_labels".into(), labels.len().into());
+    config.insert("problem_type".into(), "multi_label_classification".into());
+}
+
 /// Write `thresholds.json` for `labels` into `dir`.
 pub fn write_thresholds(dir: &Path, labels: &[String], thresholds: &[f32]) -> Result<()> {
     let map: BTreeMap<&str, f32> = labels

@@ -21,22 +21,29 @@ use crate::error::{Error, Result};
 /// Dropout probability used while training.
 pub const DROPOUT: f32 = 0.1;
 
-struct LayerNorm {
+/// Layer norm parameters, with a differentiable forward pass (training)
+/// and candle's fused one (inference, no backward pass).
+pub(crate) struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
     eps: f32,
 }
 
 impl LayerNorm {
-    fn load(vb: VarBuilder, size: usize, eps: f64) -> candle_core::Result<Self> {
+    pub(crate) fn load(vb: VarBuilder, size: usize, eps: f64) -> candle_core::Result<Self> {
         Ok(Self {
             weight: vb.get(size, "weight")?,
             bias: vb.get(size, "bias")?,
             eps: eps as f32,
         })
     }
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    /// Built from primitive ops, so gradients reach the parameters.
+    pub(crate) fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         candle_nn::ops::layer_norm_slow(x, &self.weight, &self.bias, self.eps)
+    }
+    /// candle's fused kernel: faster, but without a backward pass.
+    pub(crate) fn forward_fused(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
 }
 
