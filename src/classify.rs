@@ -2,6 +2,7 @@
 //! output line per input line, in input order. A malformed line gives an
 //! error line (with its line number and id when known), never an abort.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 
@@ -198,21 +199,18 @@ pub fn classify_jsonl(
                 Line::Bad(e) => Parsed::Err(e),
                 Line::Text { text, .. } if text.trim().is_empty() => continue,
                 Line::Text { n, text } => match parse_line(&text, n) {
-                    Parsed::Ok { id, .. } if seen.contains_key(&id.to_string()) => {
-                        Parsed::Err(ClassifyError {
-                            error: format!(
-                                "duplicate id (first seen on line {})",
-                                seen[&id.to_string()]
-                            ),
+                    Parsed::Ok { id, text } => match seen.entry(id.to_string()) {
+                        Entry::Occupied(first) => Parsed::Err(ClassifyError {
+                            error: format!("duplicate id (first seen on line {})", first.get()),
                             id: Some(id),
                             line: n,
                             byte: None,
-                        })
-                    }
-                    Parsed::Ok { id, text } => {
-                        seen.insert(id.to_string(), n);
-                        Parsed::Ok { id, text }
-                    }
+                        }),
+                        Entry::Vacant(slot) => {
+                            slot.insert(n);
+                            Parsed::Ok { id, text }
+                        }
+                    },
                     err => err,
                 },
             };

@@ -246,11 +246,16 @@ fn device(cpu: bool) -> Result<Device> {
     Ok(Device::cuda_if_available(0)?)
 }
 
-fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
-    let dir = match &args.model {
+/// The model directory `spec` names, or the shipped default model.
+fn model_dir(spec: Option<&str>) -> Result<ModelDir> {
+    Ok(match spec {
         Some(spec) => ModelDir::resolve(spec)?,
         None => ModelDir::open(&model::default_model_path())?,
-    };
+    })
+}
+
+fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
+    let dir = model_dir(args.model.as_deref())?;
     Ok(Classifier::load_with(dir, &device(args.cpu)?, args.engine)?
         .with_batch_size(args.batch_size))
 }
@@ -331,11 +336,7 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Export { hf, model } => {
-            let dir = match &model {
-                Some(spec) => ModelDir::resolve(spec)?,
-                None => ModelDir::open(&model::default_model_path())?,
-            };
-            let r = model::export::export_hf(&dir, &hf)?;
+            let r = model::export::export_hf(&model_dir(model.as_deref())?, &hf)?;
             println!(
                 "exported {} tensors to {}: {}",
                 r.tensors,
@@ -692,10 +693,11 @@ fn write_training_card(
 `scripts/fetch-base-model.sh`. Base directory used: `{}`.",
         base_dir.root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
     );
+    let distilled = tr.iter().any(|s| s.soft.is_some());
     let data = format!(
         "Gold sentences judged by readers against ANNOTATION.md (see `data/README.md`), drawn from `../shared/corpus` \
 (新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.{}\n\n- train: {}, {} sentences ({})\n- dev: `{}`, {} sentences ({})",
-        if tr.iter().any(|s| s.soft.is_some()) {
+        if distilled {
             " Sentences marked silver carry a teacher model's probabilities as soft targets (distillation); \
 they are machine-labelled, used for training only and never to measure."
         } else {
@@ -741,7 +743,7 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
             "Student model: the bottom {n} encoder layers (with embeddings, pooler and head) of `{}` \
 (`train --layers {n}`), then trained as below{}.\n\n{training}",
             base_dir.root.display(),
-            if tr.iter().any(|s| s.soft.is_some()) {
+            if distilled {
                 " on gold labels plus the base model's probabilities on unlabelled train-split sentences (distillation)"
             } else {
                 ""

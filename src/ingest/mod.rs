@@ -81,11 +81,14 @@ impl Default for IngestOptions {
 /// where it is and how to read it anyway.
 pub(crate) fn check_length(record: Record, path: &str, max_chars: usize) -> Record {
     let a = record?;
-    // Cheap bound first: a char is at most 4 bytes.
-    if a.text.len() <= max_chars || a.text.chars().count() <= max_chars {
+    // Cheap bound first: no more characters than bytes.
+    if a.text.len() <= max_chars {
         return Ok(a);
     }
     let n = a.text.chars().count();
+    if n <= max_chars {
+        return Ok(a);
+    }
     let line = a
         .origin
         .rsplit_once(':')
