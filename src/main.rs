@@ -298,7 +298,7 @@ fn run(cli: Cli) -> Result<()> {
             if stream {
                 let stdin = std::io::stdin().lock();
                 let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                let c = analyze_stream(&analyzer, stdin, stdout, 64)?;
+                let c = analyze_stream(&analyzer, stdin, stdout, 64, ingest.max_article_chars)?;
                 eprintln!(
                     "articles read: {}, summarised: {}, failed: {} ({} sentences)",
                     c.read, c.summarised, c.failed, c.sentences

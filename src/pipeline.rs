@@ -436,14 +436,16 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
 
 /// Streaming mode: JSON Lines articles in, one JSON line out per input
 /// line, in input order (an article record, or `{"error", "line", "id"}`),
-/// flushed after every batch of `batch` lines. Blank lines are skipped.
+/// flushed after every batch of `batch` lines. Blank lines are skipped;
+/// article bodies over `max_chars` characters become error records.
 pub fn analyze_stream(
     analyzer: &Analyzer,
     input: impl std::io::BufRead,
     mut output: impl Write,
     batch: usize,
+    max_chars: usize,
 ) -> Result<RunCounts> {
-    let mut reader = ingest::JsonlLineReader::new("-");
+    let mut reader = ingest::JsonlLineReader::new("-").with_max_chars(max_chars);
     let mut counts = RunCounts {
         inputs: 1,
         ..Default::default()

@@ -1,21 +1,13 @@
 //! `--shard K/N` partitions the records; `--stream` gives the file mode's records.
 
 mod common;
-use common::{bin, corpus};
+use common::{bin, corpus, json_lines, read_jsonl as lines};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use serde_json::Value;
-
-fn lines(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 fn run(inputs: &[PathBuf], out: &Path, extra: &[&str]) {
     let o = bin()
@@ -123,4 +115,39 @@ fn stream_mode_matches_file_mode() {
         };
         assert_eq!(strip(s), strip(f));
     }
+}
+
+#[test]
+fn stream_mode_applies_the_article_length_limit() {
+    let input = concat!(
+        "{\"id\":\"long\",\"text\":\"各地要严格落实入境人员集中隔离措施。\"}\n",
+        "{\"id\":\"short\",\"text\":\"要加强防控。\"}\n",
+    );
+    let mut child = bin()
+        .args(["analyze", "--stream", "--max-article-chars", "10"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let out = json_lines(&o.stdout);
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0]["id"], "long");
+    assert!(
+        out[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--max-article-chars"),
+        "{}",
+        out[0]
+    );
+    assert_eq!(out[1]["id"], "short");
+    assert!(out[1].get("error").is_none());
 }
