@@ -15,6 +15,9 @@ $BIN eval --gold data/gold/test.jsonl --baseline keyword --train data/gold/train
 $BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/ngram-test"
 $BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
+$BIN eval-articles --gold data/article-gold/dev-articles.jsonl --model "$MODEL" --out "$OUT/articles-dev"
+# The f32 engine of the default model (auto picks int8 on AVX-512 VNNI CPUs).
+$BIN eval --gold data/gold/test.jsonl --model "$MODEL" --engine fast --out "$OUT/model-test-f32"
 # The fast 2-layer variant, same harness.
 FAST=models/policy-lens-m3e-small-fast
 $BIN eval --gold data/gold/test.jsonl --model "$FAST" --out "$OUT/fast-model-test"

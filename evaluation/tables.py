@@ -41,17 +41,21 @@ def main():
     print("|---|---:|---:|---:|---:|")
     for name, d in m["directive_category"]:
         print(f"| {name} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
-    art = os.path.join(RES, "articles", "article-metrics.json")
-    if os.path.exists(art):
+    for sub, gold, what in (
+        ("articles", "articles.jsonl", "test split"),
+        ("articles-dev", "dev-articles.jsonl", "dev split"),
+    ):
+        art = os.path.join(RES, sub, "article-metrics.json")
+        if not os.path.exists(art):
+            continue
         a = json.load(open(art, encoding="utf-8"))
-        print(f"\nArticle level ({a['articles']} articles of `data/article-gold/articles.jsonl`):\n")
+        print(f"\nArticle level, {what} ({a['articles']} articles of `data/article-gold/{gold}`):\n")
         print("| category | precision | recall | F1 | gold articles |")
         print("|---|---:|---:|---:|---:|")
         for name, d in a["per_category"]:
             print(f"| {name} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
         d = a["micro"]
         print(f"| pooled | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
-
 
 if __name__ == "__main__":
     main()

@@ -99,6 +99,10 @@ pub struct EvalReport {
     pub schema_version: u32,
     /// What was evaluated (model path or baseline name).
     pub system: String,
+    /// The forward-pass engine that scored the sentences (`int8`, `fast`,
+    /// `reference`); absent for baselines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     /// Gold file.
     pub gold: String,
     /// Sentences evaluated.
@@ -384,6 +388,7 @@ pub fn evaluate(
     EvalReport {
         schema_version: SCHEMA_VERSION,
         system: system.to_string(),
+        engine: None,
         gold: gold_name.to_string(),
         sentences: gold.len(),
         bootstrap: (n_boot, seed),
@@ -418,6 +423,9 @@ pub fn markdown(r: &EvalReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "# Evaluation of `{}` on `{}`\n", r.system, r.gold);
+    if let Some(engine) = &r.engine {
+        let _ = writeln!(s, "Engine: `{engine}`.\n");
+    }
     let _ = writeln!(
         s,
         "{} sentences; 95% CIs from {} bootstrap resamples (seed {}).\n",

@@ -35,8 +35,10 @@ struct ModelArgs {
     /// Run on the CPU even when built with CUDA and a GPU is present.
     #[arg(long)]
     cpu: bool,
-    /// Forward-pass implementation: `fast` (fused CPU kernels), `reference`
-    /// (candle-transformers BertModel) or `auto` (fast on the CPU).
+    /// Forward-pass implementation: `int8` (fused CPU kernels with 8-bit
+    /// matrix multiplies), `fast` (fused CPU kernels, f32), `reference`
+    /// (candle-transformers BertModel) or `auto` (int8 on CPUs with AVX-512
+    /// VNNI, fast on other CPUs, reference on a GPU).
     #[arg(long, default_value = "auto")]
     engine: model::Engine,
 }
@@ -355,6 +357,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let stdout = std::io::stdout().lock();
             let c = classify::classify_jsonl(&clf, reader, std::io::BufWriter::new(stdout), 1024)?;
+            eprintln!("engine: {}", clf.engine().name());
             eprintln!(
                 "lines read: {}, scored: {}, failed: {}",
                 c.read, c.scored, c.failed
@@ -447,6 +450,7 @@ fn run(cli: Cli) -> Result<()> {
             let label_names: Vec<String> =
                 labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
             let train_path_for_html = train_path.clone();
+            let mut engine = None;
             let (system, scores, thresholds, root) = match baseline {
                 Some(kind) => {
                     let Some(train_path) = train_path else {
@@ -466,6 +470,7 @@ fn run(cli: Cli) -> Result<()> {
                         );
                     }
                     let scores = clf.predict(&texts)?;
+                    engine = Some(clf.engine().name().to_string());
                     let root = clf.model().root.clone();
                     if tune_thresholds {
                         if gold_path.to_string_lossy().contains("test") {
@@ -488,7 +493,7 @@ fn run(cli: Cli) -> Result<()> {
                     )
                 }
             };
-            let report = eval::evaluate(
+            let mut report = eval::evaluate(
                 &system,
                 &gold_path.display().to_string(),
                 &data,
@@ -500,6 +505,7 @@ fn run(cli: Cli) -> Result<()> {
                     seed,
                 },
             );
+            report.engine = engine;
             std::fs::create_dir_all(&out)?;
             std::fs::write(
                 out.join("metrics.json"),
@@ -638,11 +644,15 @@ fn baseline_scores(
 
 fn card_metrics(r: &eval::EvalReport, gold: &Path) -> String {
     let mut s = format!(
-        "Measured with `policy-lens eval --gold {} --model <this dir> --out OUT` ({} sentences, 95% bootstrap CIs, {} resamples, seed {}).\n\n| label | precision | recall | F1 | F1 95% CI | support | PR-AUC |\n|---|---:|---:|---:|---|---:|---:|\n",
+        "Measured with `policy-lens eval --gold {} --model <this dir> --out OUT` ({} sentences, 95% bootstrap CIs, {} resamples, seed {}{}).\n\n| label | precision | recall | F1 | F1 95% CI | support | PR-AUC |\n|---|---:|---:|---:|---|---:|---:|\n",
         gold.display(),
         r.sentences,
         r.bootstrap.0,
-        r.bootstrap.1
+        r.bootstrap.1,
+        r.engine
+            .as_deref()
+            .map(|e| format!(", engine `{e}`"))
+            .unwrap_or_default()
     );
     for l in &r.labels {
         s += &format!(

@@ -135,8 +135,12 @@ fn training_network_matches_inference_network() {
     let data = batch();
     let encs = t.encode(&data).unwrap();
     let train_scores = t.predict(&encs).unwrap();
-    let clf =
-        Classifier::load(ModelDir::open(&default_model_path()).unwrap(), &Device::Cpu).unwrap();
+    let clf = Classifier::load_with(
+        ModelDir::open(&default_model_path()).unwrap(),
+        &Device::Cpu,
+        policy_lens::model::Engine::Reference,
+    )
+    .unwrap();
     let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
     let infer_scores = clf.predict(&texts).unwrap();
     for (a, b) in train_scores.iter().zip(&infer_scores) {
@@ -250,6 +254,45 @@ fn fast_engine_matches_candle_transformers_bert() {
     assert!(worst < 1e-5, "engines differ by {worst}");
 }
 
+/// The 8-bit engine stays within quantisation error of the f32 one and
+/// takes the same decisions on nearly every (sentence, label); `auto`
+/// picks it exactly when the CPU has AVX-512 VNNI.
+#[test]
+fn int8_engine_is_close_to_f32() {
+    use policy_lens::model::Engine;
+    let dir = ModelDir::open(&default_model_path()).unwrap();
+    let thresholds = dir.thresholds.clone();
+    let int8 = Classifier::load_with(dir.clone(), &Device::Cpu, Engine::Int8).unwrap();
+    let fast = Classifier::load_with(dir.clone(), &Device::Cpu, Engine::Fast).unwrap();
+    let auto = Classifier::load_with(dir, &Device::Cpu, Engine::Auto).unwrap();
+    let want = if policy_lens::model::int8::has_vnni() {
+        Engine::Int8
+    } else {
+        Engine::Fast
+    };
+    assert_eq!(auto.engine(), want);
+    let texts = gold_texts(200);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let a = int8.predict(&texts).unwrap();
+    let b = fast.predict(&texts).unwrap();
+    let (mut worst, mut sum, mut flips, mut n) = (0f32, 0f32, 0, 0);
+    for (x, y) in a.iter().zip(&b) {
+        for ((x, y), t) in x.iter().zip(y).zip(&thresholds) {
+            worst = worst.max((x - y).abs());
+            sum += (x - y).abs();
+            flips += usize::from((x >= t) != (y >= t));
+            n += 1;
+        }
+    }
+    assert!(worst < 0.3, "max difference {worst}");
+    assert!(
+        sum / (n as f32) < 0.01,
+        "mean difference {}",
+        sum / n as f32
+    );
+    assert!(flips * 100 <= n, "{flips} of {n} decisions differ");
+}
+
 #[test]
 fn hf_export_loads_back_with_the_same_scores() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,7 +372,9 @@ fn hf_export_matches_transformers_when_available() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let clf = Classifier::load(src, &Device::Cpu).unwrap();
+    // The f32 engine: the export is compared with the model, not with
+    // its 8-bit approximation.
+    let clf = Classifier::load_with(src, &Device::Cpu, policy_lens::model::Engine::Fast).unwrap();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let ours = clf.predict(&refs).unwrap();
     for (i, line) in std::fs::read_to_string(&peer_out)

@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default=str(ROOT / "out/bench"))
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--engine", default="auto", help="policy-lens --engine (auto: int8 on AVX-512 VNNI CPUs)")
     args = ap.parse_args()
 
     work = Path(args.work)
@@ -85,7 +86,10 @@ def main():
     env["RAYON_NUM_THREADS"] = str(args.threads)
     env["OMP_NUM_THREADS"] = str(args.threads)
     env["TOKENIZERS_PARALLELISM"] = "true"
-    ours_cmd = [args.binary, "classify", "--model", str(hf), "--input", str(sample), "--batch-size", "32"]
+    ours_cmd = [
+        args.binary, "classify", "--model", str(hf), "--input", str(sample),
+        "--batch-size", "32", "--engine", args.engine,
+    ]
     peer_cmd = [
         args.python, str(ROOT / "evaluation/bench/peer.py"),
         "--model", str(hf), "--input", str(sample),
@@ -96,7 +100,7 @@ def main():
     runs = {"policy-lens": [], "transformers": []}
     peer_infer = []
     for i in range(args.runs):
-        wall, rss, _ = timed(ours_cmd, work / "ours-scores.jsonl", env)
+        wall, rss, ours_err = timed(ours_cmd, work / "ours-scores.jsonl", env)
         runs["policy-lens"].append((wall, rss))
         print(f"run {i + 1}: policy-lens  {wall:7.2f} s  {rss:7.1f} MiB", file=sys.stderr)
         wall, rss, err = timed(peer_cmd, work / "peer-stdout.txt", env)
@@ -110,6 +114,13 @@ def main():
     if set(ours) != set(peer):
         sys.exit("the two tools scored different sentence ids")
     max_diff = max(abs(ours[k][l] - peer[k][l]) for k in ours for l in ours[k])
+    # The engine that ran (classify names it on stderr), and, untimed, the
+    # f32 engine's scores: how close the model itself is to transformers.
+    engine = next(l.split(":", 1)[1].strip() for l in ours_err.splitlines() if l.startswith("engine:"))
+    f32_cmd = ours_cmd[:-1] + ["fast"]
+    timed(f32_cmd, work / "ours-f32-scores.jsonl", env)
+    ours_f32 = scores_by_id(work / "ours-f32-scores.jsonl")
+    max_diff_f32 = max(abs(ours_f32[k][l] - peer[k][l]) for k in ours_f32 for l in ours_f32[k])
 
     med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     rss = {k: max(r for _, r in v) for k, v in runs.items()}
@@ -125,7 +136,9 @@ def main():
         "ratio": sps["policy-lens"] / sps["transformers"],
         "peer_inference_only_sentences_per_s": peer_infer_sps,
         "ratio_vs_peer_inference_only": sps["policy-lens"] / peer_infer_sps,
+        "engine": engine,
         "max_abs_score_diff": max_diff,
+        "max_abs_score_diff_f32_engine": max_diff_f32,
         "all_runs": runs,
     }
     print(f"\n{n} sentences from {args.corpus}, {args.runs} alternating runs, {args.threads} threads, batch 32\n")
@@ -138,7 +151,10 @@ def main():
         f"transformers inference alone (model loaded, median): {peer_infer_sps:.1f} sentences/s; "
         f"ratio against that: {result['ratio_vs_peer_inference_only']:.2f}x"
     )
-    print(f"max |score difference| over {n} x {len(next(iter(ours.values())))} scores: {max_diff:.2e}")
+    cells = f"{n} x {len(next(iter(ours.values())))} scores"
+    print(f"policy-lens engine: {engine}")
+    print(f"max |score difference| over {cells}: {max_diff:.2e} ({engine} engine)")
+    print(f"max |score difference| with the f32 engine (--engine fast, untimed run): {max_diff_f32:.2e}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 

@@ -18,13 +18,30 @@ const TOKENS_PER_BATCH: usize = 4096;
 /// Which implementation of the network runs the forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// [`Engine::Fast`] on the CPU, [`Engine::Reference`] elsewhere.
+    /// On the CPU: [`Engine::Int8`] where the CPU has AVX-512 VNNI,
+    /// [`Engine::Fast`] otherwise; [`Engine::Reference`] on a GPU.
     #[default]
     Auto,
     /// The fused CPU forward pass of [`super::fast`] (CPU only).
     Fast,
     /// candle-transformers' `BertModel` + pooler + head.
     Reference,
+    /// [`Engine::Fast`] with the encoder's matrix multiplies in 8-bit
+    /// integers (dynamic quantisation, [`super::int8`]); CPU only. Scores
+    /// differ from f32 by quantisation error (see the model card).
+    Int8,
+}
+
+impl Engine {
+    /// The name `--engine` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Fast => "fast",
+            Self::Reference => "reference",
+            Self::Int8 => "int8",
+        }
+    }
 }
 
 impl std::str::FromStr for Engine {
@@ -34,7 +51,10 @@ impl std::str::FromStr for Engine {
             "auto" => Ok(Self::Auto),
             "fast" => Ok(Self::Fast),
             "reference" => Ok(Self::Reference),
-            _ => Err(format!("unknown engine {s:?}: use auto, fast or reference")),
+            "int8" => Ok(Self::Int8),
+            _ => Err(format!(
+                "unknown engine {s:?}: use auto, fast, int8 or reference"
+            )),
         }
     }
 }
@@ -135,18 +155,29 @@ impl Classifier {
             Engine::Auto
                 if device.is_cpu() && matches!(model.config.hidden_act, HiddenAct::Gelu) =>
             {
-                Engine::Fast
+                if super::int8::has_vnni() {
+                    Engine::Int8
+                } else {
+                    Engine::Fast
+                }
             }
             Engine::Auto => Engine::Reference,
-            Engine::Fast if !device.is_cpu() => {
-                return Err(Error::Invalid(
-                    "the fast engine runs on the CPU only".into(),
-                ))
+            Engine::Fast | Engine::Int8 if !device.is_cpu() => {
+                return Err(Error::Invalid(format!(
+                    "the {} engine runs on the CPU only",
+                    if engine == Engine::Fast {
+                        "fast"
+                    } else {
+                        "int8"
+                    }
+                )))
             }
             e => e,
         };
         let network = match engine {
-            Engine::Fast => Network::Fast(FastBert::load(vb, &model.config, n).map_err(wrap)?),
+            Engine::Fast | Engine::Int8 => Network::Fast(
+                FastBert::load(vb, &model.config, n, engine == Engine::Int8).map_err(wrap)?,
+            ),
             _ => Network::Reference {
                 bert: BertModel::load(vb.pp("bert"), &model.config).map_err(wrap)?,
                 pooler: linear(h, h, vb.pp("bert.pooler.dense")).map_err(wrap)?,

@@ -22,6 +22,7 @@ use candle_core::{CpuStorage, DType, IndexOp, Layout, Shape, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{Config as BertConfig, HiddenAct};
 
+use super::int8::{Activation, QuantLinear};
 use super::trainable::LayerNorm;
 use rayon::prelude::*;
 
@@ -48,13 +49,125 @@ impl Dense {
     }
 }
 
+/// An encoder projection: f32 weights, or 8-bit weights (see [`super::int8`]).
+enum Proj {
+    F32(Dense),
+    Int8(QuantLinear),
+}
+
+impl Proj {
+    fn new(dense: Dense, int8: bool) -> candle_core::Result<Self> {
+        if !int8 {
+            return Ok(Self::F32(dense));
+        }
+        let (k, n) = dense.w_t.dims2()?;
+        let w = dense
+            .w_t
+            .t()?
+            .contiguous()?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let b = dense.bias.to_vec1::<f32>()?;
+        QuantLinear::new(&w, &b, n, k)
+            .map(Self::Int8)
+            .map_err(candle_core::Error::msg)
+    }
+
+    /// `act(x · Wᵀ + b)` for `x` (rows, in).
+    fn forward(&self, x: &Tensor, act: Activation) -> candle_core::Result<Tensor> {
+        match (self, act) {
+            (Self::F32(d), Activation::None) => d.forward(x),
+            (Self::F32(d), Activation::Gelu) => {
+                x.matmul(&d.w_t)?.apply_op2_no_bwd(&d.bias, &BiasGelu)
+            }
+            (Self::Int8(q), act) => x.apply_op1_no_bwd(&QuantOp { linear: q, act }),
+        }
+    }
+}
+
+/// [`QuantLinear`] as a candle op on a contiguous (rows, in) f32 tensor.
+struct QuantOp<'a> {
+    linear: &'a QuantLinear,
+    act: Activation,
+}
+
+impl candle_core::CustomOp1 for QuantOp<'_> {
+    fn name(&self) -> &'static str {
+        "policy-lens-int8-linear"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = contiguous(s, l, "int8 linear")?;
+        let (k, n) = self.linear.dims();
+        let &[rows, cols] = l.shape().dims() else {
+            candle_core::bail!("int8 linear: (rows, {k}) input expected");
+        };
+        if cols != k {
+            candle_core::bail!("int8 linear: input has {cols} features, the layer {k}");
+        }
+        let out = self.linear.forward(x, self.act);
+        Ok((CpuStorage::F32(out), Shape::from((rows, n))))
+    }
+}
+
+/// Layer norm of `x + residual`, as one pass over rows.
+struct AddNorm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    eps: f32,
+}
+
+impl AddNorm {
+    fn load(vb: VarBuilder, size: usize, eps: f64) -> candle_core::Result<Self> {
+        Ok(Self {
+            weight: vb.get(size, "weight")?.to_vec1()?,
+            bias: vb.get(size, "bias")?.to_vec1()?,
+            eps: eps as f32,
+        })
+    }
+    fn forward(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
+        x.apply_op2_no_bwd(residual, self)
+    }
+}
+
+impl candle_core::CustomOp2 for AddNorm {
+    fn name(&self) -> &'static str {
+        "policy-lens-add-layer-norm"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, "add-layer-norm")?;
+        let res = contiguous(s2, l2, "add-layer-norm residual")?;
+        let n = self.weight.len();
+        if l1.shape() != l2.shape() || l1.shape().dims().last() != Some(&n) {
+            candle_core::bail!(
+                "add-layer-norm: shapes {:?} and {:?}",
+                l1.shape(),
+                l2.shape()
+            );
+        }
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(n)
+            .zip(x.par_chunks(n).zip(res.par_chunks(n)))
+            .with_min_len(MIN_ROWS_PER_TASK)
+            .for_each(|(o, (x, r))| {
+                kernels::add_layer_norm(x, r, &self.weight, &self.bias, self.eps, o)
+            });
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
 struct Layer {
-    qkv: Dense,
-    attn_out: Dense,
-    attn_norm: LayerNorm,
-    inter: Dense,
-    out: Dense,
-    out_norm: LayerNorm,
+    qkv: Proj,
+    attn_out: Proj,
+    attn_norm: AddNorm,
+    inter: Proj,
+    out: Proj,
+    out_norm: AddNorm,
 }
 
 /// The BERT encoder + pooler + classification head, CPU fast path.
@@ -73,8 +186,16 @@ pub struct FastBert {
 impl FastBert {
     /// Load from the weights of a `BertForSequenceClassification` with
     /// `labels` outputs. Only GELU (erf) encoders are supported, like the
-    /// BERT checkpoints policy-lens trains.
-    pub fn load(vb: VarBuilder, config: &BertConfig, labels: usize) -> candle_core::Result<Self> {
+    /// BERT checkpoints policy-lens trains. With `int8`, the encoder's
+    /// four projections per layer run with 8-bit weights and activations
+    /// ([`super::int8`]); embeddings, attention scores, layer norms, pooler
+    /// and head stay f32.
+    pub fn load(
+        vb: VarBuilder,
+        config: &BertConfig,
+        labels: usize,
+        int8: bool,
+    ) -> candle_core::Result<Self> {
         if !matches!(config.hidden_act, HiddenAct::Gelu) {
             candle_core::bail!(
                 "the fast engine supports hidden_act gelu only, not {:?}",
@@ -104,13 +225,14 @@ impl FastBert {
                 w_t: Tensor::cat(&[&q.w_t, &k.w_t, &v.w_t], 1)?.contiguous()?,
                 bias: Tensor::cat(&[&q.bias, &k.bias, &v.bias], 0)?,
             };
+            let inter = config.intermediate_size;
             layers.push(Layer {
-                qkv,
-                attn_out: Dense::load(vb.pp("attention.output.dense"), h, h)?,
-                attn_norm: LayerNorm::load(vb.pp("attention.output.LayerNorm"), h, eps)?,
-                inter: Dense::load(vb.pp("intermediate.dense"), h, config.intermediate_size)?,
-                out: Dense::load(vb.pp("output.dense"), config.intermediate_size, h)?,
-                out_norm: LayerNorm::load(vb.pp("output.LayerNorm"), h, eps)?,
+                qkv: Proj::new(qkv, int8)?,
+                attn_out: Proj::new(Dense::load(vb.pp("attention.output.dense"), h, h)?, int8)?,
+                attn_norm: AddNorm::load(vb.pp("attention.output.LayerNorm"), h, eps)?,
+                inter: Proj::new(Dense::load(vb.pp("intermediate.dense"), h, inter)?, int8)?,
+                out: Proj::new(Dense::load(vb.pp("output.dense"), inter, h)?, int8)?,
+                out_norm: AddNorm::load(vb.pp("output.LayerNorm"), h, eps)?,
             });
         }
         Ok(Self {
@@ -143,7 +265,7 @@ impl FastBert {
             // (b*len, 3h) -> (3, b, heads, len, head_dim)
             let qkv = layer
                 .qkv
-                .forward(&x)?
+                .forward(&x, Activation::None)?
                 .reshape((b, len, 3, self.heads, self.head_dim))?
                 .permute((2, 0, 3, 1, 4))?
                 .contiguous()?;
@@ -157,13 +279,11 @@ impl FastBert {
                 .reshape((b * len, h))?;
             let attn = layer
                 .attn_norm
-                .forward_fused(&(layer.attn_out.forward(&ctx)? + &x)?)?;
-            let inter = attn
-                .matmul(&layer.inter.w_t)?
-                .apply_op2_no_bwd(&layer.inter.bias, &BiasGelu)?;
+                .forward(&layer.attn_out.forward(&ctx, Activation::None)?, &x)?;
+            let inter = layer.inter.forward(&attn, Activation::Gelu)?;
             x = layer
                 .out_norm
-                .forward_fused(&(layer.out.forward(&inter)? + &attn)?)?;
+                .forward(&layer.out.forward(&inter, Activation::None)?, &attn)?;
         }
         let cls = x.reshape((b, len, h))?.i((.., 0))?.contiguous()?;
         let pooled = self.pooler.forward(&cls)?.tanh()?;
@@ -302,6 +422,74 @@ pub mod kernels {
         }
     }
 
+    /// Sum of a slice in 16 independent lanes (so it vectorises).
+    #[inline(always)]
+    fn lane_sum(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+        let mut acc = [0f32; 16];
+        let chunks = x.chunks_exact(16);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for i in 0..16 {
+                acc[i] += f(c[i]);
+            }
+        }
+        acc.iter().sum::<f32>() + rest.iter().map(|&v| f(v)).sum::<f32>()
+    }
+
+    #[inline(always)]
+    fn add_layer_norm_body(
+        x: &[f32],
+        res: &[f32],
+        w: &[f32],
+        b: &[f32],
+        eps: f32,
+        out: &mut [f32],
+    ) {
+        for ((o, &x), &r) in out.iter_mut().zip(x).zip(res) {
+            *o = x + r;
+        }
+        let n = out.len() as f32;
+        let mean = lane_sum(out, |v| v) / n;
+        let var = lane_sum(out, |v| (v - mean) * (v - mean)) / n;
+        let inv = 1.0 / (var + eps).sqrt();
+        for ((o, &w), &b) in out.iter_mut().zip(w).zip(b) {
+            *o = (*o - mean) * inv * w + b;
+        }
+    }
+
+    /// Quantise to `round(x / s) + 128` bytes with `s = max|x| / 127`; returns `s`.
+    #[inline(always)]
+    fn quantize_u8_body(x: &[f32], q: &mut [u8]) -> f32 {
+        let mut acc = [0f32; 16];
+        let chunks = x.chunks_exact(16);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for i in 0..16 {
+                acc[i] = acc[i].max(c[i].abs());
+            }
+        }
+        let max = rest
+            .iter()
+            .fold(acc.iter().fold(0f32, |m, &v| m.max(v)), |m, &v| {
+                m.max(v.abs())
+            });
+        let s = if max > 0.0 { max / 127.0 } else { 1.0 };
+        let inv = 1.0 / s;
+        for (q, &v) in q.iter_mut().zip(x) {
+            // Round to nearest even by adding 1.5 * 2^23 (|v * inv| <= 127).
+            let t = (v * inv).clamp(-127.0, 127.0) + ROUND_MAGIC;
+            *q = (t.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32 + 128) as u8;
+        }
+        s
+    }
+
+    #[inline(always)]
+    fn gelu_in_place_body(x: &mut [f32]) {
+        for v in x.iter_mut() {
+            *v = gelu(*v);
+        }
+    }
+
     #[inline(always)]
     fn masked_softmax_body(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) {
         let mut max = f32::NEG_INFINITY;
@@ -336,6 +524,40 @@ pub mod kernels {
             super::bias_gelu_body(x, bias, out)
         }
         #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        pub unsafe fn add_layer_norm_avx512(
+            x: &[f32],
+            res: &[f32],
+            w: &[f32],
+            b: &[f32],
+            eps: f32,
+            out: &mut [f32],
+        ) {
+            super::add_layer_norm_body(x, res, w, b, eps, out)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        pub unsafe fn add_layer_norm_avx2(
+            x: &[f32],
+            res: &[f32],
+            w: &[f32],
+            b: &[f32],
+            eps: f32,
+            out: &mut [f32],
+        ) {
+            super::add_layer_norm_body(x, res, w, b, eps, out)
+        }
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")]
+        pub unsafe fn quantize_u8_avx512(x: &[f32], q: &mut [u8]) -> f32 {
+            super::quantize_u8_body(x, q)
+        }
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        pub unsafe fn gelu_in_place_avx512(x: &mut [f32]) {
+            super::gelu_in_place_body(x)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        pub unsafe fn gelu_in_place_avx2(x: &mut [f32]) {
+            super::gelu_in_place_body(x)
+        }
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
         pub unsafe fn masked_softmax_avx512(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) {
             super::masked_softmax_body(s, mask, scale, out)
         }
@@ -368,6 +590,51 @@ pub mod kernels {
             }
         }
         bias_gelu_body(x, bias, out)
+    }
+
+    /// `out = layer_norm(x + res) * w + b` over one row.
+    pub fn add_layer_norm(x: &[f32], res: &[f32], w: &[f32], b: &[f32], eps: f32, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::has_avx512() {
+                // SAFETY: the CPU supports the enabled features (checked above).
+                return unsafe { x86::add_layer_norm_avx512(x, res, w, b, eps, out) };
+            }
+            if x86::has_avx2() {
+                // SAFETY: as above.
+                return unsafe { x86::add_layer_norm_avx2(x, res, w, b, eps, out) };
+            }
+        }
+        add_layer_norm_body(x, res, w, b, eps, out)
+    }
+
+    /// Quantise a row to `round(x / s) + 128` (bytes), `s = max|x| / 127`;
+    /// returns `s` (1 for an all-zero row).
+    pub fn quantize_u8(x: &[f32], q: &mut [u8]) -> f32 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::has_avx512() && std::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: the CPU supports the enabled features (checked above).
+                return unsafe { x86::quantize_u8_avx512(x, q) };
+            }
+        }
+        quantize_u8_body(x, q)
+    }
+
+    /// `x[i] = gelu(x[i])`.
+    pub fn gelu_in_place(x: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::has_avx512() {
+                // SAFETY: the CPU supports the enabled features (checked above).
+                return unsafe { x86::gelu_in_place_avx512(x) };
+            }
+            if x86::has_avx2() {
+                // SAFETY: as above.
+                return unsafe { x86::gelu_in_place_avx2(x) };
+            }
+        }
+        gelu_in_place_body(x)
     }
 
     /// Softmax of `scale * s` over positions where `mask != 0`; masked

@@ -21,6 +21,7 @@ pub mod card;
 pub mod classifier;
 pub mod export;
 pub mod fast;
+pub mod int8;
 pub mod trainable;
 
 use std::collections::BTreeMap;
