@@ -11,9 +11,12 @@
 //!   polynomial `exp`/`erf` accurate to a few units in the last place, and
 //!   run in parallel over rows;
 //! * padded key positions given probability exactly 0 instead of adding
-//!   `f32::MIN` to their scores.
+//!   `f32::MIN` to their scores;
+//! * the residual add and layer norm fused into one vectorised pass;
+//! * optionally ([`crate::model::Engine::Int8`]) the four projections of
+//!   every layer in 8-bit integers ([`super::int8`]).
 //!
-//! Everything else (matrix multiplies, layer norm, embeddings) is candle.
+//! Everything else (f32 matrix multiplies, embeddings) is candle.
 //! It is used on the CPU only; on a GPU the classifier runs
 //! candle-transformers' `BertModel`. Tests check that both engines give the
 //! same scores to within 1e-5.
