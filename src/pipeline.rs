@@ -424,11 +424,17 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
     )?;
     bar.finish_and_clear();
     counts.inputs = inputs.len();
-    // The model's directory name, not its absolute path: reports are shared.
+    // The model's directory name, not its absolute path (reports are
+    // shared), and the engine that scored (int8 scores differ from f32 by
+    // quantisation error).
     let root = &analyzer.classifier.model().root;
-    let model = root.file_name().map_or_else(
-        || root.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
+    let model = format!(
+        "{}, engine {}",
+        root.file_name().map_or_else(
+            || root.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        analyzer.classifier.engine().name()
     );
     write_reports(&opts.out, &texts_path, &counts, &model, opts.csv)?;
     Ok(counts)
