@@ -165,11 +165,7 @@ impl Classifier {
             Engine::Fast | Engine::Int8 if !device.is_cpu() => {
                 return Err(Error::Invalid(format!(
                     "the {} engine runs on the CPU only",
-                    if engine == Engine::Fast {
-                        "fast"
-                    } else {
-                        "int8"
-                    }
+                    engine.name()
                 )))
             }
             e => e,

@@ -518,60 +518,11 @@ pub mod kernels {
 
     #[cfg(target_arch = "x86_64")]
     mod x86 {
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        pub unsafe fn bias_gelu_avx512(x: &[f32], bias: &[f32], out: &mut [f32]) {
-            super::bias_gelu_body(x, bias, out)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        pub unsafe fn bias_gelu_avx2(x: &[f32], bias: &[f32], out: &mut [f32]) {
-            super::bias_gelu_body(x, bias, out)
-        }
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        pub unsafe fn add_layer_norm_avx512(
-            x: &[f32],
-            res: &[f32],
-            w: &[f32],
-            b: &[f32],
-            eps: f32,
-            out: &mut [f32],
-        ) {
-            super::add_layer_norm_body(x, res, w, b, eps, out)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        pub unsafe fn add_layer_norm_avx2(
-            x: &[f32],
-            res: &[f32],
-            w: &[f32],
-            b: &[f32],
-            eps: f32,
-            out: &mut [f32],
-        ) {
-            super::add_layer_norm_body(x, res, w, b, eps, out)
-        }
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")]
-        pub unsafe fn quantize_u8_avx512(x: &[f32], q: &mut [u8]) -> f32 {
-            super::quantize_u8_body(x, q)
-        }
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        pub unsafe fn gelu_in_place_avx512(x: &mut [f32]) {
-            super::gelu_in_place_body(x)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        pub unsafe fn gelu_in_place_avx2(x: &mut [f32]) {
-            super::gelu_in_place_body(x)
-        }
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        pub unsafe fn masked_softmax_avx512(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) {
-            super::masked_softmax_body(s, mask, scale, out)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        pub unsafe fn masked_softmax_avx2(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) {
-            super::masked_softmax_body(s, mask, scale, out)
-        }
         pub fn has_avx512() -> bool {
             std::is_x86_feature_detected!("avx512f")
                 && std::is_x86_feature_detected!("avx512dq")
                 && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx512bw")
                 && std::is_x86_feature_detected!("fma")
         }
         pub fn has_avx2() -> bool {
@@ -579,82 +530,61 @@ pub mod kernels {
         }
     }
 
-    /// `out[i] = gelu(x[i] + bias[i])`.
-    pub fn bias_gelu(x: &[f32], bias: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() {
-                // SAFETY: the CPU supports the enabled features (checked above).
-                return unsafe { x86::bias_gelu_avx512(x, bias, out) };
+    /// Defines `pub fn $name` running `$body` compiled for AVX-512 or AVX2
+    /// (the widest the CPU has, checked at run time), else as plain code.
+    macro_rules! dispatch {
+        ($(#[$doc:meta])* pub fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = $body:ident;) => {
+            $(#[$doc])*
+            pub fn $name($($arg: $ty),*) $(-> $ret)? {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")]
+                    unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                        $body($($arg),*)
+                    }
+                    #[target_feature(enable = "avx2,fma")]
+                    unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                        $body($($arg),*)
+                    }
+                    if x86::has_avx512() {
+                        // SAFETY: the CPU supports the enabled features (checked above).
+                        return unsafe { avx512($($arg),*) };
+                    }
+                    if x86::has_avx2() {
+                        // SAFETY: as above.
+                        return unsafe { avx2($($arg),*) };
+                    }
+                }
+                $body($($arg),*)
             }
-            if x86::has_avx2() {
-                // SAFETY: as above.
-                return unsafe { x86::bias_gelu_avx2(x, bias, out) };
-            }
-        }
-        bias_gelu_body(x, bias, out)
+        };
     }
 
-    /// `out = layer_norm(x + res) * w + b` over one row.
-    pub fn add_layer_norm(x: &[f32], res: &[f32], w: &[f32], b: &[f32], eps: f32, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() {
-                // SAFETY: the CPU supports the enabled features (checked above).
-                return unsafe { x86::add_layer_norm_avx512(x, res, w, b, eps, out) };
-            }
-            if x86::has_avx2() {
-                // SAFETY: as above.
-                return unsafe { x86::add_layer_norm_avx2(x, res, w, b, eps, out) };
-            }
-        }
-        add_layer_norm_body(x, res, w, b, eps, out)
+    dispatch! {
+        /// `out[i] = gelu(x[i] + bias[i])`.
+        pub fn bias_gelu(x: &[f32], bias: &[f32], out: &mut [f32]) = bias_gelu_body;
     }
 
-    /// Quantise a row to `round(x / s) + 128` (bytes), `s = max|x| / 127`;
-    /// returns `s` (1 for an all-zero row).
-    pub fn quantize_u8(x: &[f32], q: &mut [u8]) -> f32 {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() && std::is_x86_feature_detected!("avx512bw") {
-                // SAFETY: the CPU supports the enabled features (checked above).
-                return unsafe { x86::quantize_u8_avx512(x, q) };
-            }
-        }
-        quantize_u8_body(x, q)
+    dispatch! {
+        /// `out = layer_norm(x + res) * w + b` over one row.
+        pub fn add_layer_norm(x: &[f32], res: &[f32], w: &[f32], b: &[f32], eps: f32, out: &mut [f32]) = add_layer_norm_body;
     }
 
-    /// `x[i] = gelu(x[i])`.
-    pub fn gelu_in_place(x: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() {
-                // SAFETY: the CPU supports the enabled features (checked above).
-                return unsafe { x86::gelu_in_place_avx512(x) };
-            }
-            if x86::has_avx2() {
-                // SAFETY: as above.
-                return unsafe { x86::gelu_in_place_avx2(x) };
-            }
-        }
-        gelu_in_place_body(x)
+    dispatch! {
+        /// Quantise a row to `round(x / s) + 128` (bytes), `s = max|x| / 127`;
+        /// returns `s` (1 for an all-zero row).
+        pub fn quantize_u8(x: &[f32], q: &mut [u8]) -> f32 = quantize_u8_body;
     }
 
-    /// Softmax of `scale * s` over positions where `mask != 0`; masked
-    /// positions get 0.
-    pub fn masked_softmax(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() {
-                // SAFETY: the CPU supports the enabled features (checked above).
-                return unsafe { x86::masked_softmax_avx512(s, mask, scale, out) };
-            }
-            if x86::has_avx2() {
-                // SAFETY: as above.
-                return unsafe { x86::masked_softmax_avx2(s, mask, scale, out) };
-            }
-        }
-        masked_softmax_body(s, mask, scale, out)
+    dispatch! {
+        /// `x[i] = gelu(x[i])`.
+        pub fn gelu_in_place(x: &mut [f32]) = gelu_in_place_body;
+    }
+
+    dispatch! {
+        /// Softmax of `scale * s` over positions where `mask != 0`; masked
+        /// positions get 0.
+        pub fn masked_softmax(s: &[f32], mask: &[f32], scale: f32, out: &mut [f32]) = masked_softmax_body;
     }
 }
 

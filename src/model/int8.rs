@@ -97,10 +97,14 @@ impl QuantLinear {
 
     /// `act(x · Wᵀ + b)` for `x` holding `rows` rows of `k` values.
     pub fn forward(&self, x: &[f32], act: Activation) -> Vec<f32> {
+        self.forward_on(x, act, has_vnni())
+    }
+
+    /// [`Self::forward`] with the VNNI kernel or the portable integer loop.
+    fn forward_on(&self, x: &[f32], act: Activation, vnni: bool) -> Vec<f32> {
         let (k, n) = (self.k, self.n);
         assert_eq!(x.len() % k, 0, "int8 linear: input is not rows of {k}");
         let mut out = vec![0f32; x.len() / k * n];
-        let vnni = has_vnni();
         out.par_chunks_mut(ROWS_PER_TASK * n)
             .zip(x.par_chunks(ROWS_PER_TASK * k))
             .for_each(|(out, x)| {
@@ -318,17 +322,7 @@ mod tests {
             let bound = 0.1 * (k as f32).sqrt() * 0.03 + 1e-4;
             assert!(worst < bound, "{rows}x{k}x{n}: error {worst} over {bound}");
             // Portable integer path gives the same bits.
-            let mut qx = vec![128u8; rows * lin.kp];
-            let mut sx = vec![0f32; rows];
-            for r in 0..rows {
-                sx[r] = quantize_row(&x[r * k..(r + 1) * k], &mut qx[r * lin.kp..][..k]);
-            }
-            let mut portable = vec![0f32; rows * n];
-            for (t, out) in portable.chunks_mut(ROWS_PER_TASK * n).enumerate() {
-                let r0 = t * ROWS_PER_TASK;
-                let nr = out.len() / n;
-                lin.block(&qx[r0 * lin.kp..], &sx[r0..r0 + nr], nr, out, false);
-            }
+            let portable = lin.forward_on(&x, Activation::None, false);
             assert_eq!(portable, got);
         }
     }
