@@ -1,10 +1,7 @@
 //! The real binary on real files: analyze, classify, errors and counts.
 
 mod common;
-use common::{bin, corpus, json_lines, read_jsonl};
-
-use std::io::Write;
-use std::process::Stdio;
+use common::{bin, corpus, json_lines, read_jsonl, run_with_stdin};
 
 use serde_json::Value;
 
@@ -229,20 +226,7 @@ fn every_record_is_summarised_or_reported() {
 #[test]
 fn analyze_reads_stdin() {
     let out = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["analyze", "-", "--out"])
-        .arg(out.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("{\"id\":\"s1\",\"text\":\"民航局要求做好入境航空器的检疫消杀。\"}\n{\"id\":\"s2\",\"text\":\"今天是晴天。\"}\n".as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(bin().args(["analyze", "-", "--out"]).arg(out.path()), "{\"id\":\"s1\",\"text\":\"民航局要求做好入境航空器的检疫消杀。\"}\n{\"id\":\"s2\",\"text\":\"今天是晴天。\"}\n".as_bytes());
     assert!(o.status.success());
     assert_eq!(counts(&o.stdout), (2, 2, 0));
     let arts = read_jsonl(&out.path().join("articles.jsonl"));

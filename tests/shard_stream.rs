@@ -1,11 +1,10 @@
 //! `--shard K/N` partitions the records; `--stream` gives the file mode's records.
 
 mod common;
-use common::{bin, corpus, json_lines, read_jsonl as lines};
+use common::{bin, corpus, json_lines, read_jsonl as lines, run_with_stdin};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -84,19 +83,10 @@ fn stream_mode_matches_file_mode() {
     let out = dir.path().join("file");
     run(std::slice::from_ref(&input), &out, &[]);
     let file_articles = lines(&out.join("articles.jsonl"));
-    let mut child = bin()
-        .args(["analyze", "--stream"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(&input).unwrap())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(
+        bin().args(["analyze", "--stream"]),
+        &std::fs::read(&input).unwrap(),
+    );
     assert!(o.status.success());
     let streamed: Vec<Value> = String::from_utf8(o.stdout)
         .unwrap()
@@ -123,19 +113,10 @@ fn stream_mode_applies_the_article_length_limit() {
         "{\"id\":\"long\",\"text\":\"各地要严格落实入境人员集中隔离措施。\"}\n",
         "{\"id\":\"short\",\"text\":\"要加强防控。\"}\n",
     );
-    let mut child = bin()
-        .args(["analyze", "--stream", "--max-article-chars", "10"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(
+        bin().args(["analyze", "--stream", "--max-article-chars", "10"]),
+        input.as_bytes(),
+    );
     assert!(o.status.success());
     let out = json_lines(&o.stdout);
     assert_eq!(out.len(), 2);

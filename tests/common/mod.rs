@@ -2,14 +2,26 @@
 //! and JSON Lines parsing.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
 /// The `policy-lens` binary under test.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_policy-lens"))
+}
+
+/// Run `cmd` with `input` on its stdin; stdout is captured, stderr inherited.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// `../shared/corpus`, beside the checkout.
