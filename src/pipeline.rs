@@ -226,6 +226,86 @@ impl Sink {
     }
 }
 
+/// The state of one `analyze` run: its journal, output sinks, counts, the
+/// articles waiting to be scored and the inputs waiting to be committed.
+struct Run<'a> {
+    analyzer: &'a Analyzer,
+    journal: Journal,
+    counts: RunCounts,
+    articles: Sink,
+    errors: Sink,
+    texts: Sink,
+    pending: Vec<Article>,
+    uncommitted: Vec<(String, String)>,
+}
+
+impl<'a> Run<'a> {
+    /// Open (or resume) the run writing to `opts.out`.
+    fn open(
+        analyzer: &'a Analyzer,
+        opts: &AnalyzeOptions,
+        paths: &[PathBuf],
+        texts_path: &Path,
+    ) -> Result<Self> {
+        let (journal, _resumed) = Journal::open(&opts.out, &run_key(paths, analyzer, opts)?)?;
+        let last = journal.last().cloned();
+        let end = |f: fn(&Commit) -> u64| last.as_ref().map_or(0, f);
+        Ok(Self {
+            analyzer,
+            counts: last.as_ref().map(|c| c.counts).unwrap_or_default(),
+            articles: Sink::open(opts.out.join("articles.jsonl"), end(|c| c.articles_end))?,
+            errors: Sink::open(opts.out.join("errors.jsonl"), end(|c| c.errors_end))?,
+            texts: Sink::open(texts_path.to_path_buf(), end(|c| c.texts_end))?,
+            journal,
+            pending: Vec::new(),
+            uncommitted: Vec::new(),
+        })
+    }
+
+    /// Count a record that could not be read and write it to `errors.jsonl`.
+    fn fail(&mut self, e: &IngestError) -> Result<()> {
+        self.counts.read += 1;
+        self.counts.failed += 1;
+        self.errors.line(e)
+    }
+
+    /// Score the pending articles and write their records.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let summaries = self.analyzer.analyze_articles(&self.pending)?;
+        for (a, s) in self.pending.iter().zip(&summaries) {
+            self.counts.read += 1;
+            self.counts.summarised += 1;
+            self.counts.sentences += s.sentences;
+            self.articles.line(s)?;
+            self.texts.line(&StoredText {
+                id: a.id.clone(),
+                text: a.text.clone(),
+            })?;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Score what is pending, then make everything written so far durable
+    /// and record the finished inputs in the journal.
+    fn commit(&mut self) -> Result<()> {
+        self.flush()?;
+        for sink in [&mut self.articles, &mut self.errors, &mut self.texts] {
+            sink.flush()?;
+        }
+        self.journal.commit(Commit {
+            inputs: std::mem::take(&mut self.uncommitted),
+            articles_end: self.articles.len,
+            errors_end: self.errors.len,
+            texts_end: self.texts.len,
+            counts: self.counts,
+        })
+    }
+}
+
 /// What identifies a run for resuming: model weights and settings.
 fn run_key(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) -> Result<RunKey> {
     let model = analyzer.classifier.model();
@@ -258,19 +338,8 @@ fn run_key(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) -> Res
 pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) -> Result<RunCounts> {
     let (inputs, discover_errors) = ingest::discover(paths);
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
-    let (mut journal, _resumed) = Journal::open(&opts.out, &run_key(paths, analyzer, opts)?)?;
-    let last = journal.last().cloned();
-    let mut counts = last.as_ref().map(|c| c.counts).unwrap_or_default();
     let texts_path = journal::state_dir(&opts.out).join("texts.jsonl");
-    let mut articles = Sink::open(
-        opts.out.join("articles.jsonl"),
-        last.as_ref().map_or(0, |c| c.articles_end),
-    )?;
-    let mut errors = Sink::open(
-        opts.out.join("errors.jsonl"),
-        last.as_ref().map_or(0, |c| c.errors_end),
-    )?;
-    let mut texts = Sink::open(texts_path.clone(), last.as_ref().map_or(0, |c| c.texts_end))?;
+    let mut run = Run::open(analyzer, opts, paths, &texts_path)?;
     let bar = if opts.progress {
         ProgressBar::new(inputs.len() as u64)
     } else {
@@ -282,75 +351,22 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             .progress_chars("=> "),
     );
     let in_shard = |r: &Record| opts.shard.is_none_or(|s| s.contains(r));
-    let mut uncommitted: Vec<(String, String)> = Vec::new();
-    let mut pending: Vec<Article> = Vec::new();
-
-    let flush = |pending: &mut Vec<Article>,
-                 counts: &mut RunCounts,
-                 articles: &mut Sink,
-                 texts: &mut Sink|
-     -> Result<()> {
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let summaries = analyzer.analyze_articles(pending)?;
-        for (a, s) in pending.iter().zip(&summaries) {
-            counts.read += 1;
-            counts.summarised += 1;
-            counts.sentences += s.sentences;
-            articles.line(s)?;
-            texts.line(&StoredText {
-                id: a.id.clone(),
-                text: a.text.clone(),
-            })?;
-        }
-        pending.clear();
-        Ok(())
-    };
-    // Scores what is pending, then makes everything written so far durable
-    // and records the finished inputs in the journal.
-    let commit = |pending: &mut Vec<Article>,
-                  uncommitted: &mut Vec<(String, String)>,
-                  counts: &mut RunCounts,
-                  journal: &mut Journal,
-                  sinks: [&mut Sink; 3]|
-     -> Result<()> {
-        let [articles, errors, texts] = sinks;
-        flush(pending, counts, articles, texts)?;
-        for sink in [&mut *articles, &mut *errors, &mut *texts] {
-            sink.flush()?;
-        }
-        journal.commit(Commit {
-            inputs: std::mem::take(uncommitted),
-            articles_end: articles.len,
-            errors_end: errors.len,
-            texts_end: texts.len,
-            counts: *counts,
-        })
-    };
 
     let discover_key = (
         "<discover>".to_string(),
         journal::sha256_hex(format!("{paths:?}").as_bytes()),
     );
-    if !journal.is_committed(&discover_key.0, &discover_key.1) {
+    if !run.journal.is_committed(&discover_key.0, &discover_key.1) {
         for e in discover_errors.into_iter().map(Err).filter(in_shard) {
             if let Err(e) = &e {
-                counts.read += 1;
-                counts.failed += 1;
-                errors.line(e)?;
+                run.fail(e)?;
             }
         }
-        uncommitted.push(discover_key);
-        commit(
-            &mut pending,
-            &mut uncommitted,
-            &mut counts,
-            &mut journal,
-            [&mut articles, &mut errors, &mut texts],
-        )?;
+        run.uncommitted.push(discover_key);
+        run.commit()?;
     }
     for group in inputs.chunks(opts.chunk_inputs.max(1)) {
+        let journal = &run.journal;
         let loaded: Vec<(String, String, Option<Vec<Record>>)> = group
             .par_iter()
             .map(|input| {
@@ -373,55 +389,34 @@ pub fn analyze(paths: &[PathBuf], analyzer: &Analyzer, opts: &AnalyzeOptions) ->
             let n_articles = records.iter().filter(|r| r.is_ok()).count();
             // Batches depend on the input sequence alone: a large input
             // starts a batch of its own.
-            if !pending.is_empty() && pending.len() + n_articles > opts.chunk_articles {
-                commit(
-                    &mut pending,
-                    &mut uncommitted,
-                    &mut counts,
-                    &mut journal,
-                    [&mut articles, &mut errors, &mut texts],
-                )?;
+            if !run.pending.is_empty() && run.pending.len() + n_articles > opts.chunk_articles {
+                run.commit()?;
             }
             for r in records {
                 match r {
                     Ok(a) => {
-                        pending.push(a);
-                        if pending.len() >= opts.chunk_articles {
-                            flush(&mut pending, &mut counts, &mut articles, &mut texts)?;
+                        run.pending.push(a);
+                        if run.pending.len() >= opts.chunk_articles {
+                            run.flush()?;
                         }
                     }
-                    Err(e) => {
-                        counts.read += 1;
-                        counts.failed += 1;
-                        errors.line(&e)?;
-                    }
+                    Err(e) => run.fail(&e)?,
                 }
             }
-            uncommitted.push((name.replace("/./", "/"), hash));
-            if pending.is_empty() || pending.len() >= opts.chunk_articles {
-                commit(
-                    &mut pending,
-                    &mut uncommitted,
-                    &mut counts,
-                    &mut journal,
-                    [&mut articles, &mut errors, &mut texts],
-                )?;
+            run.uncommitted.push((name.replace("/./", "/"), hash));
+            if run.pending.is_empty() || run.pending.len() >= opts.chunk_articles {
+                run.commit()?;
             }
             bar.set_message(format!(
                 "{} articles, {} sentences  ({})",
-                counts.summarised,
-                counts.sentences,
+                run.counts.summarised,
+                run.counts.sentences,
                 name.replace("/./", "/")
             ));
         }
     }
-    commit(
-        &mut pending,
-        &mut uncommitted,
-        &mut counts,
-        &mut journal,
-        [&mut articles, &mut errors, &mut texts],
-    )?;
+    run.commit()?;
+    let mut counts = run.counts;
     bar.finish_and_clear();
     counts.inputs = inputs.len();
     // The model's directory name, not its absolute path (reports are
