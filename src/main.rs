@@ -262,6 +262,24 @@ fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
         .with_batch_size(args.batch_size))
 }
 
+/// Training allocates and frees tensors of several MB at every op. glibc
+/// serves blocks above 128 KiB with fresh `mmap`s and gives them back at
+/// once, so every op paid for page faults and kernel locks (a third of the
+/// CPU time went to the kernel). Raising the mmap and trim thresholds keeps
+/// freed blocks in the heap for reuse.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only changes allocator parameters; called before the
+    // training threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -376,6 +394,7 @@ fn run(cli: Cli) -> Result<()> {
             max_steps,
             layers,
         } => {
+            keep_freed_memory();
             let base_dir = base::resolve_base(base_spec.as_deref())?;
             let mut tr = Vec::new();
             for p in &train_path {
