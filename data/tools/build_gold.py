@@ -48,7 +48,7 @@ def kappa(a, b):
 
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
-    for extra in ("sample-2.tsv", "sample-3.tsv"):
+    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv"):
         if os.path.exists(os.path.join(ANN, extra)):
             sample += read_tsv(os.path.join(ANN, extra))
     assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"
@@ -60,11 +60,13 @@ def main():
     missing = [s["id"] for s in sample if s["id"] not in first]
     assert not missing, f"{len(missing)} sentences unlabelled, e.g. {missing[:3]}"
     stats = []
-    second_path = os.path.join(ANN, "double-b.tsv")
-    if os.path.exists(second_path):
+    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4")):
+        second_path = os.path.join(ANN, second_name)
+        if not os.path.exists(second_path):
+            continue
         second = {r["id"]: parse(r) for r in read_tsv(second_path)}
         ids = sorted(second)
-        stats.append(f"Double annotation: {len(ids)} sentences annotated independently twice.\n")
+        stats.append(f"Double annotation ({what}, `{second_name}`): {len(ids)} sentences annotated independently twice.\n")
         stats.append("| label | agreement | Cohen's kappa | positives (A / B) |\n|---|---|---|---|")
         for lab in TOPICS + ["directive"]:
             get = (lambda p: p[1]) if lab == "directive" else (lambda p, lab=lab: lab in p[0])

@@ -24,7 +24,23 @@ Round 3 (--round 3) excludes rounds 1-2 and draws sentences that have both a
 directive cue and a topic keyword (`kw3:<label>`), because directives *of*
 a category are rare in the natural mix and their test support was small.
 
-Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2|3 EXCLUDE.tsv...]
+Round 4 (--round 4) excludes rounds 1-3 and draws only from *train and dev*
+articles (the test split is left exactly as it was, so test numbers stay
+comparable): broader keyword lists for the two weakest labels
+(`kw4:accountability`, `kw4:infection_control`, 400 each; they include the
+non-epidemic senses such as 国家考核断面 or 纪律 in general news, so they
+carry hard negatives too), `kw4:vaccination` and `kw4:import_control` (200
+each), directive-cue + topic-keyword sentences again (`kw4dir:<label>`,
+up to 100 each) and natural-mix `epi4:cctv` (200).
+
+Round 5 (--round 5) excludes rounds 1-4, again only train and dev articles:
+a narrower infection-control list (`kw5:infection_control`, 500; round 4's
+broad list found few positives), accountability in 新闻联播
+(`kw5:accountability`, 300), directive-cue + import/vaccination keyword
+(`kw5dir:<label>`, 100 each) and natural-mix 丁香园 / Q&A sentences
+(`epi5:dxy`, `epi5:qa`, 100 each).
+
+Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2|3|4|5 EXCLUDE.tsv...]
 """
 import csv
 import hashlib
@@ -124,11 +140,20 @@ HARD_NEG = {
 }
 
 
+ROUND4_KW = {
+    "accountability": r"问责|追责|督查|督导|督促|考核|压实|责任|失职|渎职|免职|守土有责|严肃处理|监督|纪律|巡视|整改|八项规定|问效|通报批评|约谈|处分|查处|谁.{1,4}谁负责",
+    "infection_control": ROUND2_KW["infection_control"]
+    + r"|个人防护|防护用品|防护服|隔离治疗|单独隔离|医疗机构|医务人员|医护人员|终末消毒|环境消毒|院内|陪护|探视|收治",
+    "vaccination": KW["vaccination"] + r"|免疫屏障|免疫接种|第一剂|全程",
+    "import_control": KW["import_control"] + r"|航班|海关|边境|陆路|国门|冷冻",
+}
+
+
 def main():
     root, out_path = sys.argv[1], sys.argv[2]
     rnd = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--round" else "1"
     round2 = rnd == "2"
-    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129}[rnd])
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -162,6 +187,34 @@ def main():
         for label, n in (("import_control", 250), ("vaccination", 250), ("infection_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
             take(f"kw3:{label}", [c for c in everything if rx.search(c[2]) and cue.search(c[2])], n)
+        rng.shuffle(chosen)
+        write(out_path, chosen)
+        return
+    if rnd == "5":
+        pool = [c for c in everything if split_of(c[0]) != "test"]
+        ic = r"院感|医院感染|交叉感染|发热门诊|发热诊室|预检分诊|三区两通道|医疗废物|医废|防护服|防护用品|个人防护|终末消毒|消毒|隔离点|隔离场所|隔离病区|隔离病房|方舱|定点医院|定点医疗机构|闭环转运|负压"
+        take("kw5:infection_control", [c for c in pool if re.search(ic, c[2])], 500)
+        cctv = [c for c in pool if c[0].startswith("cctv")]
+        take("kw5:accountability", [c for c in cctv if re.search(ROUND4_KW["accountability"], c[2])], 300)
+        cue = re.compile(DIRECTIVE_KW)
+        for label in ("import_control", "vaccination"):
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw5dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
+        for src in ("dxy", "qa"):
+            take(f"epi5:{src}", [c for c in pools[src] if c[3] and split_of(c[0]) != "test"], 100)
+        rng.shuffle(chosen)
+        write(out_path, chosen)
+        return
+    if rnd == "4":
+        pool = [c for c in everything if split_of(c[0]) != "test"]
+        for label, n in (("accountability", 400), ("infection_control", 400), ("vaccination", 200), ("import_control", 200)):
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw4:{label}", [c for c in pool if rx.search(c[2])], n)
+        cue = re.compile(DIRECTIVE_KW)
+        for label in ROUND4_KW:
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw4dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
+        take("epi4:cctv", [c for c in pools["cctv"] if c[3] and split_of(c[0]) != "test"], 200)
         rng.shuffle(chosen)
         write(out_path, chosen)
         return
