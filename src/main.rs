@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use policy_lens::ingest::{self, Format, IngestOptions};
 use policy_lens::model::{self, base, card, Classifier, ModelDir};
 use policy_lens::pipeline::{analyze, analyze_stream, AnalyzeOptions, Analyzer, Shard};
-use policy_lens::{baseline, classify, eval, eval_articles, gold, labels, report, train, Error};
+use policy_lens::{
+    baseline, classify, eval, eval_articles, gold, labels, metrics, report, train, Error,
+};
 
 #[derive(Parser)]
 #[command(
@@ -121,6 +123,23 @@ enum Command {
         /// Model directory or Hub id; default: the shipped model.
         #[arg(long, short = 'm')]
         model: Option<String>,
+    },
+    /// Average the weights of fine-tunes of one starting model (a model soup)
+    /// and tune the thresholds of the result on the dev split.
+    Average {
+        /// Model directories to average (two or more, same architecture,
+        /// labels and tokenizer).
+        #[arg(required = true, num_args = 2..)]
+        models: Vec<PathBuf>,
+        /// Dev split the thresholds are tuned on (never the test split).
+        #[arg(long)]
+        dev: PathBuf,
+        /// Output model directory.
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Forward-pass implementation used to score the dev split.
+        #[arg(long, default_value = "auto")]
+        engine: model::Engine,
     },
     /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
     Classify {
@@ -362,6 +381,47 @@ fn run(cli: Cli) -> Result<()> {
                 r.tensors,
                 r.dir.display(),
                 r.files.join(", ")
+            );
+        }
+        Command::Average {
+            models,
+            dev,
+            out,
+            engine,
+        } => {
+            if dev.to_string_lossy().contains("test") {
+                bail!(
+                    "refusing to tune thresholds on {}: tune on the dev split, never on test",
+                    dev.display()
+                );
+            }
+            let avg = model::average::average_models(&models, &out)?;
+            let dv = gold::read_labelled(&dev)?;
+            let clf = Classifier::load_with(ModelDir::open(&out)?, &Device::Cpu, engine)?;
+            let texts: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
+            let scores = clf.predict(&texts)?;
+            let names = clf.labels().to_vec();
+            let t = eval::tune_thresholds(&dv, &scores, &names);
+            model::write_thresholds(&out, &names, &t)?;
+            let dev_f1: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(j, l)| {
+                    let m = metrics::LabelMetrics::from_pairs(
+                        dv.iter().map(|g| g.targets(&names)[j] > 0.5),
+                        scores.iter().map(|p| p[j] >= t[j]),
+                    );
+                    format!("{l} {:.3}", m.f1)
+                })
+                .collect();
+            write_average_card(&avg, &dev, &names, &t, &dev_f1)?;
+            println!(
+                "averaged {} tensors of {} models into {}; thresholds tuned on {}: dev F1 {}",
+                avg.tensors,
+                avg.ingredients.len(),
+                out.display(),
+                dev.display(),
+                dev_f1.join(", ")
             );
         }
         Command::Classify { input, model } => {
@@ -701,6 +761,59 @@ fn label_counts(data: &[gold::LabelledSentence]) -> String {
         data.iter().filter(|s| s.directive).count()
     ));
     parts.join(", ")
+}
+
+fn write_average_card(
+    avg: &model::average::Averaged,
+    dev: &Path,
+    names: &[String],
+    thresholds: &[f32],
+    dev_f1: &[String],
+) -> Result<()> {
+    let first = &avg.ingredients[0].0;
+    let name = avg
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "policy-lens model".into());
+    let list: String = avg
+        .ingredients
+        .iter()
+        .map(|(p, sha)| format!("- `{}` (model.safetensors sha256 `{sha}`)\n", p.display()))
+        .collect();
+    let thr: Vec<String> = names
+        .iter()
+        .zip(thresholds)
+        .map(|(l, t)| format!("{l} {t:.4}"))
+        .collect();
+    let training = format!(
+        "Uniform average of the weights of {n} fine-tunes of one starting model (a model soup), made by \
+`policy-lens average --dev {dev} --out {name} MODEL...`:\n\n{list}\n\
+Thresholds tuned on `{dev}` for the averaged weights (maximising F1, ties to the higher threshold): {thr}; \
+dev F1 at those thresholds: {f1}.\n\n\
+Training of the first ingredient, as its card states:\n\n{card}",
+        n = avg.ingredients.len(),
+        dev = dev.display(),
+        thr = thr.join(", "),
+        f1 = dev_f1.join(", "),
+        card = card::section(first, "Training")
+            .unwrap_or_else(|| "(the first ingredient has no model card)".into())
+            .replace("\n### ", "\n#### ")
+    );
+    let base = card::section(first, "Base model")
+        .unwrap_or_else(|| "m3e-small (see the ingredients' cards).".into());
+    let data = card::section(first, "Training data")
+        .unwrap_or_else(|| "See the ingredients' cards.".into());
+    card::write_card(
+        &avg.dir,
+        &card::CardInfo {
+            name: &name,
+            base: &base,
+            data: &data,
+            training: &training,
+        },
+    )?;
+    Ok(())
 }
 
 fn write_training_card(

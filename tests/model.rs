@@ -404,3 +404,55 @@ fn a_student_keeps_the_bottom_layers() {
     assert!(!weights.contains_key("bert.encoder.layer.2.output.dense.weight"));
     assert!(policy_lens::train::keep_bottom_layers(&mut base, &mut weights, 3).is_err());
 }
+
+#[test]
+fn averaging_weights_is_a_mean_and_checks_its_ingredients() {
+    use policy_lens::model::average::average_models;
+    let dir = tempfile::tempdir().unwrap();
+    let default = default_model_path();
+    // A second ingredient: the default model with every weight doubled, so the
+    // mean of the two is 1.5x the original, tensor by tensor.
+    let doubled = dir.path().join("doubled");
+    copy_model(&doubled);
+    let w =
+        candle_core::safetensors::load(default.join("model.safetensors"), &Device::Cpu).unwrap();
+    let twice: HashMap<String, Tensor> = w
+        .iter()
+        .map(|(k, t)| (k.clone(), (t * 2.0).unwrap()))
+        .collect();
+    candle_core::safetensors::save(&twice, doubled.join("model.safetensors")).unwrap();
+
+    let out = dir.path().join("soup");
+    let avg = average_models(&[default.clone(), doubled.clone()], &out).unwrap();
+    assert_eq!(avg.tensors, w.len());
+    assert_eq!(avg.ingredients.len(), 2);
+    let mean = candle_core::safetensors::load(out.join("model.safetensors"), &Device::Cpu).unwrap();
+    for (k, t) in &w {
+        let want = (t.to_dtype(candle_core::DType::F32).unwrap() * 1.5).unwrap();
+        assert_eq!(mean[k].dtype(), t.dtype(), "{k} keeps its dtype");
+        let got = mean[k].to_dtype(candle_core::DType::F32).unwrap();
+        // Within f16 rounding of the exact mean.
+        let excess = ((&got - &want).unwrap().abs().unwrap()
+            - (want.abs().unwrap() * 2e-3).unwrap())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+        assert!(
+            excess <= 1e-6,
+            "{k}: off the mean by {excess} beyond f16 rounding"
+        );
+    }
+    // The result is a loadable model directory.
+    ModelDir::open(&out).unwrap();
+
+    // One model, or a model of another architecture, is refused with a reason.
+    let e = average_models(std::slice::from_ref(&default), &dir.path().join("x")).unwrap_err();
+    assert!(e.to_string().contains("at least two"), "{e}");
+    let fast = default.parent().unwrap().join("policy-lens-m3e-small-fast");
+    let e = average_models(&[default, fast], &dir.path().join("y")).unwrap_err();
+    assert!(e.to_string().contains("architecture"), "{e}");
+}

@@ -75,3 +75,12 @@ pub fn set_test_metrics(dir: &Path, markdown: &str) -> Result<()> {
     );
     std::fs::write(&path, new).map_err(|e| Error::io(&path, e))
 }
+
+/// The body of a `## heading` section of a model card, if the card has one.
+pub fn section(dir: &Path, heading: &str) -> Option<String> {
+    let card = std::fs::read_to_string(dir.join("README.md")).ok()?;
+    let start = card.find(&format!("\n## {heading}\n"))? + heading.len() + 5;
+    let rest = &card[start..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    Some(rest[..end].trim().to_string())
+}

@@ -16,6 +16,7 @@
 //! `--model` accepts such a directory or a Hub id (`owner/name`) found in the
 //! local Hugging Face cache through `hf-hub` (no network access is made).
 
+pub mod average;
 pub mod base;
 pub mod card;
 pub mod classifier;
