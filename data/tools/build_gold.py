@@ -67,13 +67,15 @@ def main():
         second = {r["id"]: parse(r) for r in read_tsv(second_path)}
         ids = sorted(second)
         stats.append(f"Double annotation ({what}, `{second_name}`): {len(ids)} sentences annotated independently twice.\n")
-        stats.append("| label | agreement | Cohen's kappa | positives (A / B) |\n|---|---|---|---|")
+        stats.append("| label | agreement | Cohen's kappa | F1 of B against A | positives (A / B) |\n|---|---|---|---|---|")
         for lab in TOPICS + ["directive"]:
             get = (lambda p: p[1]) if lab == "directive" else (lambda p, lab=lab: lab in p[0])
             a = [int(get(first[i])) for i in ids]
             b = [int(get(second[i])) for i in ids]
             agree = sum(x == y for x, y in zip(a, b)) / len(ids)
-            stats.append(f"| {lab} | {agree:.3f} | {kappa(a, b):.3f} | {sum(a)} / {sum(b)} |")
+            both = sum(x and y for x, y in zip(a, b))
+            f1 = 2 * both / (sum(a) + sum(b)) if sum(a) + sum(b) else 1.0
+            stats.append(f"| {lab} | {agree:.3f} | {kappa(a, b):.3f} | {f1:.3f} | {sum(a)} / {sum(b)} |")
         stats.append("")
     adj_path = os.path.join(ANN, "adjudication.tsv")
     final = dict(first)
