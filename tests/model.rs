@@ -50,17 +50,18 @@ fn batch() -> Vec<LabelledSentence> {
     ]
 }
 
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
+/// Largest element of a tensor of any shape.
+fn max_element(t: &Tensor) -> f32 {
+    t.flatten_all()
         .unwrap()
         .max(0)
         .unwrap()
         .to_scalar::<f32>()
         .unwrap()
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    max_element(&(a - b).unwrap().abs().unwrap())
 }
 
 fn trainer(seed: u64) -> Trainer {
@@ -432,15 +433,10 @@ fn averaging_weights_is_a_mean_and_checks_its_ingredients() {
         assert_eq!(mean[k].dtype(), t.dtype(), "{k} keeps its dtype");
         let got = mean[k].to_dtype(candle_core::DType::F32).unwrap();
         // Within f16 rounding of the exact mean.
-        let excess = ((&got - &want).unwrap().abs().unwrap()
-            - (want.abs().unwrap() * 2e-3).unwrap())
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+        let excess = max_element(
+            &((&got - &want).unwrap().abs().unwrap() - (want.abs().unwrap() * 2e-3).unwrap())
+                .unwrap(),
+        );
         assert!(
             excess <= 1e-6,
             "{k}: off the mean by {excess} beyond f16 rounding"
