@@ -445,7 +445,10 @@ fn averaging_weights_is_a_mean_and_checks_its_ingredients() {
     // The result is a loadable model directory.
     ModelDir::open(&out).unwrap();
 
-    // One model, or a model of another architecture, is refused with a reason.
+    // Writing over an ingredient, one model, or a model of another
+    // architecture is refused with a reason.
+    let e = average_models(&[default.clone(), doubled.clone()], &doubled).unwrap_err();
+    assert!(e.to_string().contains("one of the models"), "{e}");
     let e = average_models(std::slice::from_ref(&default), &dir.path().join("x")).unwrap_err();
     assert!(e.to_string().contains("at least two"), "{e}");
     let fast = default.parent().unwrap().join("policy-lens-m3e-small-fast");

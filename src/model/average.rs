@@ -69,6 +69,18 @@ pub fn average_models(models: &[PathBuf], out: &Path) -> Result<Averaged> {
         .iter()
         .map(|p| ModelDir::open(p))
         .collect::<Result<Vec<_>>>()?;
+    if let Ok(o) = out.canonicalize() {
+        if dirs
+            .iter()
+            .any(|d| d.root.canonicalize().ok().as_ref() == Some(&o))
+        {
+            return Err(Error::model(
+                out,
+                "the output directory is one of the models being averaged",
+                Some("write the average to a new directory"),
+            ));
+        }
+    }
     let first = &dirs[0];
     let tok0 = std::fs::read(&first.tokenizer).map_err(|e| Error::io(&first.tokenizer, e))?;
     for d in &dirs[1..] {
