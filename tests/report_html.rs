@@ -17,8 +17,11 @@
 //!    updater, account check — `initiator: "not an origin"`, not in the
 //!    `file://` network partition) are printed and ignored.
 //!
-//! The screenshots are written to `evaluation/screenshots/analyze-report.png`
-//! and `evaluation/screenshots/eval-report.png`.
+//! The screenshots (`analyze-report.png`, `eval-report.png`) are written to
+//! Cargo's test scratch directory (`target/tmp/screenshots`), so a test run
+//! leaves the working tree clean; with `POLICY_LENS_UPDATE_SCREENSHOTS=1`
+//! they replace the tracked copies in `evaluation/screenshots/` that the
+//! README shows.
 //!
 //! Without `/usr/bin/chromium` the tests print a notice and pass, unless
 //! the environment variable `CI` is set, in which case they fail (`.ci/run`
@@ -55,7 +58,11 @@ fn chromium() -> Option<PathBuf> {
 }
 
 fn screenshot_path(name: &str) -> PathBuf {
-    let dir = manifest().join("evaluation/screenshots");
+    let dir = if std::env::var_os("POLICY_LENS_UPDATE_SCREENSHOTS").is_some() {
+        manifest().join("evaluation/screenshots")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+    };
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
