@@ -10,9 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use policy_lens::ingest::{self, Format, IngestOptions};
 use policy_lens::model::{self, base, card, Classifier, ModelDir};
 use policy_lens::pipeline::{analyze, analyze_stream, AnalyzeOptions, Analyzer, Shard};
-use policy_lens::{
-    baseline, classify, eval, eval_articles, gold, labels, metrics, report, train, Error,
-};
+use policy_lens::{baseline, classify, eval, eval_articles, gold, labels, report, train, Error};
 
 #[derive(Parser)]
 #[command(
@@ -267,6 +265,18 @@ fn device(cpu: bool) -> Result<Device> {
     Ok(Device::cuda_if_available(0)?)
 }
 
+/// Thresholds are tuned on the dev split only: refuse a file named like the
+/// test split.
+fn refuse_test_split(gold: &Path) -> Result<()> {
+    if gold.to_string_lossy().contains("test") {
+        bail!(
+            "refusing to tune thresholds on {}: tune on the dev split, never on test",
+            gold.display()
+        );
+    }
+    Ok(())
+}
+
 /// The model directory `spec` names, or the shipped default model.
 fn model_dir(spec: Option<&str>) -> Result<ModelDir> {
     Ok(match spec {
@@ -389,12 +399,7 @@ fn run(cli: Cli) -> Result<()> {
             out,
             engine,
         } => {
-            if dev.to_string_lossy().contains("test") {
-                bail!(
-                    "refusing to tune thresholds on {}: tune on the dev split, never on test",
-                    dev.display()
-                );
-            }
+            refuse_test_split(&dev)?;
             let avg = model::average::average_models(&models, &out)?;
             let dv = gold::read_labelled(&dev)?;
             let clf = Classifier::load_with(ModelDir::open(&out)?, &Device::Cpu, engine)?;
@@ -403,16 +408,10 @@ fn run(cli: Cli) -> Result<()> {
             let names = clf.labels().to_vec();
             let t = eval::tune_thresholds(&dv, &scores, &names);
             model::write_thresholds(&out, &names, &t)?;
-            let dev_f1: Vec<String> = names
+            let targets: Vec<Vec<f32>> = dv.iter().map(|s| s.targets(&names)).collect();
+            let dev_f1: Vec<String> = train::evaluate(&scores, &targets, &names, &t)
                 .iter()
-                .enumerate()
-                .map(|(j, l)| {
-                    let m = metrics::LabelMetrics::from_pairs(
-                        dv.iter().map(|g| g.targets(&names)[j] > 0.5),
-                        scores.iter().map(|p| p[j] >= t[j]),
-                    );
-                    format!("{l} {:.3}", m.f1)
-                })
+                .map(|(l, m)| format!("{l} {:.3}", m.f1))
                 .collect();
             write_average_card(&avg, &dev, &names, &t, &dev_f1)?;
             println!(
@@ -552,9 +551,7 @@ fn run(cli: Cli) -> Result<()> {
                     engine = Some(clf.engine().name().to_string());
                     let root = clf.model().root.clone();
                     if tune_thresholds {
-                        if gold_path.to_string_lossy().contains("test") {
-                            bail!("refusing to tune thresholds on {}: tune on the dev split, never on test", gold_path.display());
-                        }
+                        refuse_test_split(&gold_path)?;
                         let t = eval::tune_thresholds(&data, &scores, &label_names);
                         model::write_thresholds(&root, &label_names, &t)?;
                         eprintln!(

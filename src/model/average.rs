@@ -47,9 +47,12 @@ fn architecture(m: &ModelDir) -> Vec<Option<&serde_json::Value>> {
     .collect()
 }
 
-fn load_weights(m: &ModelDir) -> Result<HashMap<String, Tensor>> {
-    candle_core::safetensors::load(&m.weights, &Device::Cpu)
-        .map_err(|e| Error::model(&m.weights, format!("cannot read weights: {e}"), None))
+/// The weights of `m` and the sha256 of their file, from one read.
+fn load_weights(m: &ModelDir) -> Result<(HashMap<String, Tensor>, String)> {
+    let bytes = std::fs::read(&m.weights).map_err(|e| Error::io(&m.weights, e))?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        .map_err(|e| Error::model(&m.weights, format!("cannot read weights: {e}"), None))?;
+    Ok((tensors, super::sha256_bytes(&bytes)))
 }
 
 /// Average the weights of `models` (at least two policy-lens/HF model
@@ -112,8 +115,10 @@ pub fn average_models(models: &[PathBuf], out: &Path) -> Result<Averaged> {
     }
     let mut sum: HashMap<String, Tensor> = HashMap::new();
     let mut dtypes: HashMap<String, DType> = HashMap::new();
+    let mut ingredients = Vec::with_capacity(dirs.len());
     for (k, d) in dirs.iter().enumerate() {
-        let w = load_weights(d)?;
+        let (w, sha) = load_weights(d)?;
+        ingredients.push((d.root.clone(), sha));
         if k > 0 && w.len() != sum.len() {
             return Err(Error::model(
                 &d.weights,
@@ -170,10 +175,6 @@ pub fn average_models(models: &[PathBuf], out: &Path) -> Result<Averaged> {
             std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
         }
     }
-    let ingredients = dirs
-        .iter()
-        .map(|d| Ok((d.root.clone(), super::sha256_file(&d.weights)?)))
-        .collect::<Result<Vec<_>>>()?;
     Ok(Averaged {
         dir: out.to_path_buf(),
         ingredients,
