@@ -152,7 +152,6 @@ ROUND4_KW = {
 def main():
     root, out_path = sys.argv[1], sys.argv[2]
     rnd = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--round" else "1"
-    round2 = rnd == "2"
     rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
@@ -187,10 +186,17 @@ def main():
         for label, n in (("import_control", 250), ("vaccination", 250), ("infection_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
             take(f"kw3:{label}", [c for c in everything if rx.search(c[2]) and cue.search(c[2])], n)
-        rng.shuffle(chosen)
-        write(out_path, chosen)
-        return
-    if rnd == "5":
+    elif rnd == "4":
+        pool = [c for c in everything if split_of(c[0]) != "test"]
+        for label, n in (("accountability", 400), ("infection_control", 400), ("vaccination", 200), ("import_control", 200)):
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw4:{label}", [c for c in pool if rx.search(c[2])], n)
+        cue = re.compile(DIRECTIVE_KW)
+        for label in ROUND4_KW:
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw4dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
+        take("epi4:cctv", [c for c in pools["cctv"] if c[3] and split_of(c[0]) != "test"], 200)
+    elif rnd == "5":
         pool = [c for c in everything if split_of(c[0]) != "test"]
         ic = r"院感|医院感染|交叉感染|发热门诊|发热诊室|预检分诊|三区两通道|医疗废物|医废|防护服|防护用品|个人防护|终末消毒|消毒|隔离点|隔离场所|隔离病区|隔离病房|方舱|定点医院|定点医疗机构|闭环转运|负压"
         take("kw5:infection_control", [c for c in pool if re.search(ic, c[2])], 500)
@@ -202,23 +208,7 @@ def main():
             take(f"kw5dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
         for src in ("dxy", "qa"):
             take(f"epi5:{src}", [c for c in pools[src] if c[3] and split_of(c[0]) != "test"], 100)
-        rng.shuffle(chosen)
-        write(out_path, chosen)
-        return
-    if rnd == "4":
-        pool = [c for c in everything if split_of(c[0]) != "test"]
-        for label, n in (("accountability", 400), ("infection_control", 400), ("vaccination", 200), ("import_control", 200)):
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw4:{label}", [c for c in pool if rx.search(c[2])], n)
-        cue = re.compile(DIRECTIVE_KW)
-        for label in ROUND4_KW:
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw4dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
-        take("epi4:cctv", [c for c in pools["cctv"] if c[3] and split_of(c[0]) != "test"], 200)
-        rng.shuffle(chosen)
-        write(out_path, chosen)
-        return
-    if round2:
+    elif rnd == "2":
         for label, n in (("infection_control", 450), ("vaccination", 150), ("import_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
             take(f"kw2:{label}", [c for c in everything if rx.search(c[2])], n)
@@ -229,18 +219,16 @@ def main():
         take("kw2:directive", [c for c in everything if rx.search(c[2])], 200)
         for src, n in (("cctv", 250), ("dxy", 200), ("qa", 100)):
             take(f"epi2:{src}", [c for c in pools[src] if c[3]], n)
-        rng.shuffle(chosen)
-        write(out_path, chosen)
-        return
-    for label, pat in KW.items():
-        rx = re.compile(pat)
-        take(f"kw:{label}", [c for c in everything if rx.search(c[2])], 160)
-    rx = re.compile(DIRECTIVE_KW)
-    take("kw:directive", [c for c in everything if rx.search(c[2])], 300)
-    for src, n in (("cctv", 400), ("dxy", 300), ("qa", 180)):
-        take(f"epi:{src}", [c for c in pools[src] if c[3]], n)
-    for src, n in (("cctv", 400), ("dxy", 100), ("qa", 100)):
-        take(f"rand:{src}", list(pools[src]), n)
+    else:
+        for label, pat in KW.items():
+            rx = re.compile(pat)
+            take(f"kw:{label}", [c for c in everything if rx.search(c[2])], 160)
+        rx = re.compile(DIRECTIVE_KW)
+        take("kw:directive", [c for c in everything if rx.search(c[2])], 300)
+        for src, n in (("cctv", 400), ("dxy", 300), ("qa", 180)):
+            take(f"epi:{src}", [c for c in pools[src] if c[3]], n)
+        for src, n in (("cctv", 400), ("dxy", 100), ("qa", 100)):
+            take(f"rand:{src}", list(pools[src]), n)
     rng.shuffle(chosen)
     write(out_path, chosen)
 
