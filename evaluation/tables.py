@@ -57,5 +57,6 @@ def main():
         d = a["micro"]
         print(f"| pooled | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
 
+
 if __name__ == "__main__":
     main()

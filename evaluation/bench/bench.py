@@ -48,6 +48,11 @@ def scores_by_id(path):
     return out
 
 
+def max_abs_diff(a, b):
+    """Largest |score difference| over every id and label of `a` (ids as in `b`)."""
+    return max(abs(a[k][l] - b[k][l]) for k in a for l in a[k])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", default=str(ROOT / "target/release/policy-lens"))
@@ -113,14 +118,14 @@ def main():
     peer = scores_by_id(work / "peer-scores.jsonl")
     if set(ours) != set(peer):
         sys.exit("the two tools scored different sentence ids")
-    max_diff = max(abs(ours[k][l] - peer[k][l]) for k in ours for l in ours[k])
+    max_diff = max_abs_diff(ours, peer)
     # The engine that ran (classify names it on stderr), and, untimed, the
     # f32 engine's scores: how close the model itself is to transformers.
     engine = next(l.split(":", 1)[1].strip() for l in ours_err.splitlines() if l.startswith("engine:"))
     f32_cmd = ours_cmd[:-1] + ["fast"]
     timed(f32_cmd, work / "ours-f32-scores.jsonl", env)
     ours_f32 = scores_by_id(work / "ours-f32-scores.jsonl")
-    max_diff_f32 = max(abs(ours_f32[k][l] - peer[k][l]) for k in ours_f32 for l in ours_f32[k])
+    max_diff_f32 = max_abs_diff(ours_f32, peer)
 
     med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     rss = {k: max(r for _, r in v) for k, v in runs.items()}
