@@ -40,10 +40,24 @@ broad list found few positives), accountability in 新闻联播
 (`kw5dir:<label>`, 100 each) and natural-mix 丁香园 / Q&A sentences
 (`epi5:dxy`, `epi5:qa`, 100 each).
 
-Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT.tsv [--round 2|3|4|5 EXCLUDE.tsv...]
+Round 6 is drawn by the model instead of keywords (uncertainty and
+disagreement sampling, as in active learning), because the keyword pools of
+the train/dev articles were used up. `--round 6pool` writes every
+not-yet-sampled sentence of a train or dev article as JSONL; `policy-lens
+classify` scores it with the stage-3 model; `--round 6 --scores FILE` then
+draws, per topic label, sentences the model calls positive
+(`al6:<label>`, score >= 0.5, 150), near misses (`al6near:<label>`,
+0.05 <= score < 0.5, 100) and model-positive sentences whose directive
+score is uncertain (`al6dir:<label>`, 0.2 <= directive < 0.9, 75). The
+model only chooses what gets read; the labels are the readers'.
+
+Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT [EXCLUDE.tsv...]
+           [--round 2|3|4|5|6pool|6] [--scores SCORES.jsonl]
 """
+import argparse
 import csv
 import hashlib
+import json
 import os
 import random
 import re
@@ -150,9 +164,15 @@ ROUND4_KW = {
 
 
 def main():
-    root, out_path = sys.argv[1], sys.argv[2]
-    rnd = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--round" else "1"
-    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131}[rnd])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("root", help="the shared corpus directory")
+    ap.add_argument("out", help="TSV to write (JSONL for --round 6pool)")
+    ap.add_argument("excludes", nargs="*", help="earlier sample TSVs whose texts are not drawn again")
+    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6"])
+    ap.add_argument("--scores", help="round 6: `policy-lens classify` output for the round-6 pool")
+    args = ap.parse_intermixed_args()
+    root, out_path, rnd = args.root, args.out, args.round
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -162,7 +182,7 @@ def main():
                     continue
                 pools.setdefault(src, []).append((aid, k, s, epi))
     seen, chosen = set(), []
-    for exclude in sys.argv[5:]:
+    for exclude in args.excludes:
         with open(exclude, encoding="utf-8") as f:
             next(f)
             for line in f:
@@ -181,7 +201,34 @@ def main():
             got += 1
 
     everything = [c for src in pools for c in pools[src]]
-    if rnd == "3":
+    if rnd == "6pool":
+        # Every not-yet-sampled sentence of a train/dev article, for the model to score.
+        with open(out_path, "w", encoding="utf-8") as f:
+            for aid, k, s, _ in everything:
+                if split_of(aid) != "test" and s not in seen:
+                    seen.add(s)
+                    f.write(json.dumps({"id": f"{aid}-s{k:03d}", "text": s}, ensure_ascii=False) + "\n")
+        return
+    if rnd == "6":
+        scores = {}
+        with open(args.scores, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                scores[r["id"]] = r["scores"]
+        pool = [c for c in everything if f"{c[0]}-s{c[1]:03d}" in scores]
+
+        def score(c, label):
+            return scores[f"{c[0]}-s{c[1]:03d}"][label]
+
+        for label in ("import_control", "vaccination", "infection_control", "accountability"):
+            take(f"al6:{label}", [c for c in pool if score(c, label) >= 0.5], 150)
+            take(f"al6near:{label}", [c for c in pool if 0.05 <= score(c, label) < 0.5], 100)
+            take(
+                f"al6dir:{label}",
+                [c for c in pool if score(c, label) >= 0.5 and 0.2 <= score(c, "directive") < 0.9],
+                75,
+            )
+    elif rnd == "3":
         cue = re.compile(DIRECTIVE_KW)
         for label, n in (("import_control", 250), ("vaccination", 250), ("infection_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
