@@ -4,7 +4,7 @@
 Inputs (data/annotation/):
   sample.tsv          round 1 sentences (id, article, split, stratum, text)
   sample-2.tsv        round 2 sentences (same columns)
-  sample-3.tsv … -6   rounds 3-6 sentences (same columns)
+  sample-3.tsv … -7   rounds 3-7 sentences (same columns)
   labels-N.tsv        first annotation of batch N (id, labels, directive)
   double-b.tsv        independent second annotation of 300 sentences
   adjudication.tsv    the adjudicator's final decisions (override)
@@ -48,7 +48,7 @@ def kappa(a, b):
 
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
-    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv"):
+    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv"):
         if os.path.exists(os.path.join(ANN, extra)):
             sample += read_tsv(os.path.join(ANN, extra))
     assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"

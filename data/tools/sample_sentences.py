@@ -51,8 +51,17 @@ draws, per topic label, sentences the model calls positive
 score is uncertain (`al6dir:<label>`, 0.2 <= directive < 0.9, 75). The
 model only chooses what gets read; the labels are the readers'.
 
+Round 7 does the same with the stage-4 model (`--round 7pool`, then
+`--round 7 --scores FILE`), aimed at directives of a category: per topic
+label, sentences with topic and directive scores both >= 0.3
+(`al7dc:<label>`, 125), model-positive sentences with a directive score in
+0.1-0.7 (`al7dir:<label>`, 75), near misses among likely directives
+(`al7near:<label>`, topic 0.05-0.3 and directive >= 0.5, 50), anything with
+topic >= 0.1 (`al7topic:<label>`, 75), and epidemic-article sentences with
+an uncertain directive score (`al7d:directive`, 0.2-0.8, 250).
+
 Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT [EXCLUDE.tsv...]
-           [--round 2|3|4|5|6pool|6] [--scores SCORES.jsonl]
+           [--round 2|3|4|5|6pool|6|7pool|7] [--scores SCORES.jsonl]
 """
 import argparse
 import csv
@@ -168,11 +177,11 @@ def main():
     ap.add_argument("root", help="the shared corpus directory")
     ap.add_argument("out", help="TSV to write (JSONL for --round 6pool)")
     ap.add_argument("excludes", nargs="*", help="earlier sample TSVs whose texts are not drawn again")
-    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6"])
-    ap.add_argument("--scores", help="round 6: `policy-lens classify` output for the round-6 pool")
+    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7"])
+    ap.add_argument("--scores", help="rounds 6 and 7: `policy-lens classify` output for that round's pool")
     args = ap.parse_intermixed_args()
     root, out_path, rnd = args.root, args.out, args.round
-    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201}[rnd])
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -201,7 +210,7 @@ def main():
             got += 1
 
     everything = [c for src in pools for c in pools[src]]
-    if rnd == "6pool":
+    if rnd in ("6pool", "7pool"):
         # Every not-yet-sampled sentence of a train/dev article, for the model to score.
         with open(out_path, "w", encoding="utf-8") as f:
             for aid, k, s, _ in everything:
@@ -209,7 +218,7 @@ def main():
                     seen.add(s)
                     f.write(json.dumps({"id": f"{aid}-s{k:03d}", "text": s}, ensure_ascii=False) + "\n")
         return
-    if rnd == "6":
+    if rnd in ("6", "7"):
         scores = {}
         with open(args.scores, encoding="utf-8") as f:
             for line in f:
@@ -220,7 +229,18 @@ def main():
         def score(c, label):
             return scores[f"{c[0]}-s{c[1]:03d}"][label]
 
-        for label in ("import_control", "vaccination", "infection_control", "accountability"):
+        labels = ("import_control", "vaccination", "infection_control", "accountability")
+    if rnd == "7":
+        for label in labels:
+            dc = [c for c in pool if score(c, label) >= 0.3 and score(c, "directive") >= 0.3]
+            take(f"al7dc:{label}", dc, 125)
+            take(f"al7dir:{label}", [c for c in pool if score(c, label) >= 0.5 and 0.1 <= score(c, "directive") < 0.7], 75)
+            take(f"al7near:{label}", [c for c in pool if 0.05 <= score(c, label) < 0.3 and score(c, "directive") >= 0.5], 50)
+        for label in labels:
+            take(f"al7topic:{label}", [c for c in pool if score(c, label) >= 0.1], 75)
+        take("al7d:directive", [c for c in pool if c[3] and 0.2 <= score(c, "directive") < 0.8], 250)
+    elif rnd == "6":
+        for label in labels:
             take(f"al6:{label}", [c for c in pool if score(c, label) >= 0.5], 150)
             take(f"al6near:{label}", [c for c in pool if 0.05 <= score(c, label) < 0.5], 100)
             take(
