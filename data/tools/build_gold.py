@@ -6,7 +6,8 @@ Inputs (data/annotation/):
   sample-2.tsv        round 2 sentences (same columns)
   sample-3.tsv … -7   rounds 3-7 sentences (same columns)
   labels-N.tsv        first annotation of batch N (id, labels, directive)
-  double-b.tsv        independent second annotation of 300 sentences
+  double-b.tsv        independent second annotation of 300 sentences (also
+                      double-4b.tsv for round 4, double-67b.tsv for rounds 6-7)
   adjudication.tsv    the adjudicator's final decisions (override)
 
 Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, and
@@ -60,7 +61,7 @@ def main():
     missing = [s["id"] for s in sample if s["id"] not in first]
     assert not missing, f"{len(missing)} sentences unlabelled, e.g. {missing[:3]}"
     stats = []
-    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4")):
+    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4"), ("double-67b.tsv", "rounds 6-7")):
         second_path = os.path.join(ANN, second_name)
         if not os.path.exists(second_path):
             continue
