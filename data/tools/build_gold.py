@@ -4,10 +4,11 @@
 Inputs (data/annotation/):
   sample.tsv          round 1 sentences (id, article, split, stratum, text)
   sample-2.tsv        round 2 sentences (same columns)
-  sample-3.tsv … -7   rounds 3-7 sentences (same columns)
+  sample-3.tsv … -8   rounds 3-8 sentences (same columns)
   labels-N.tsv        first annotation of batch N (id, labels, directive)
   double-b.tsv        independent second annotation of 300 sentences (also
-                      double-4b.tsv for round 4, double-67b.tsv for rounds 6-7)
+                      double-4b.tsv for round 4, double-67b.tsv for rounds 6-7,
+                      double-testb.tsv for every test-split sentence)
   adjudication.tsv    the adjudicator's final decisions (override)
 
 Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, and
@@ -49,7 +50,7 @@ def kappa(a, b):
 
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
-    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv"):
+    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv", "sample-8.tsv"):
         if os.path.exists(os.path.join(ANN, extra)):
             sample += read_tsv(os.path.join(ANN, extra))
     assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"
@@ -61,7 +62,7 @@ def main():
     missing = [s["id"] for s in sample if s["id"] not in first]
     assert not missing, f"{len(missing)} sentences unlabelled, e.g. {missing[:3]}"
     stats = []
-    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4"), ("double-67b.tsv", "rounds 6-7")):
+    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4"), ("double-67b.tsv", "rounds 6-7"), ("double-testb.tsv", "the whole test split")):
         second_path = os.path.join(ANN, second_name)
         if not os.path.exists(second_path):
             continue

@@ -60,8 +60,16 @@ label, sentences with topic and directive scores both >= 0.3
 topic >= 0.1 (`al7topic:<label>`, 75), and epidemic-article sentences with
 an uncertain directive score (`al7d:directive`, 0.2-0.8, 250).
 
+Round 8 repeats it with the stage-5 model (`--round 8pool`, then
+`--round 8 --scores FILE`): per topic label, candidate directives of the
+category (`al8dc:<label>`, topic and directive >= 0.3, 125), topic-positive
+sentences the model calls non-directives (`al8dir:<label>`, topic >= 0.3,
+directive 0.05-0.3, 60), anything with topic >= 0.05 (`al8topic:<label>`,
+60), and epidemic-article sentences with an uncertain directive score
+(`al8d:directive`, 0.2-0.8, 450).
+
 Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT [EXCLUDE.tsv...]
-           [--round 2|3|4|5|6pool|6|7pool|7] [--scores SCORES.jsonl]
+           [--round 2|3|4|5|6pool|6|7pool|7|8pool|8] [--scores SCORES.jsonl]
 """
 import argparse
 import csv
@@ -182,11 +190,11 @@ def main():
     ap.add_argument("root", help="the shared corpus directory")
     ap.add_argument("out", help="TSV to write (JSONL for --round 6pool)")
     ap.add_argument("excludes", nargs="*", help="earlier sample TSVs whose texts are not drawn again")
-    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7"])
+    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7", "8pool", "8"])
     ap.add_argument("--scores", help="rounds 6 and 7: `policy-lens classify` output for that round's pool")
     args = ap.parse_intermixed_args()
     root, out_path, rnd = args.root, args.out, args.round
-    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202}[rnd])
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202, "8pool": 0, "8": 20261203}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -215,7 +223,7 @@ def main():
             got += 1
 
     everything = [c for src in pools for c in pools[src]]
-    if rnd in ("6pool", "7pool"):
+    if rnd in ("6pool", "7pool", "8pool"):
         # Every not-yet-sampled sentence of a train/dev article, for the model to score.
         with open(out_path, "w", encoding="utf-8") as f:
             for aid, k, s, _ in everything:
@@ -223,7 +231,7 @@ def main():
                     seen.add(s)
                     f.write(json.dumps({"id": sentence_id(aid, k), "text": s}, ensure_ascii=False) + "\n")
         return
-    if rnd in ("6", "7"):
+    if rnd in ("6", "7", "8"):
         scores = {}
         with open(args.scores, encoding="utf-8") as f:
             for line in f:
@@ -235,7 +243,14 @@ def main():
             return scores[sentence_id(c[0], c[1])][label]
 
         labels = ("import_control", "vaccination", "infection_control", "accountability")
-    if rnd == "7":
+    if rnd == "8":
+        for label in labels:
+            dc = [c for c in pool if score(c, label) >= 0.3 and score(c, "directive") >= 0.3]
+            take(f"al8dc:{label}", dc, 125)
+            take(f"al8dir:{label}", [c for c in pool if score(c, label) >= 0.3 and 0.05 <= score(c, "directive") < 0.3], 60)
+            take(f"al8topic:{label}", [c for c in pool if score(c, label) >= 0.05], 60)
+        take("al8d:directive", [c for c in pool if c[3] and 0.2 <= score(c, "directive") < 0.8], 450)
+    elif rnd == "7":
         for label in labels:
             dc = [c for c in pool if score(c, label) >= 0.3 and score(c, "directive") >= 0.3]
             take(f"al7dc:{label}", dc, 125)
