@@ -30,6 +30,17 @@ def main():
         cells = [ci(l["f1"], l["f1_ci"]) for l in r["labels"]]
         print(f"| {title} | " + " | ".join(cells) + f" | {ci(r['macro_f1'], r['macro_f1_ci'])} | {ci(r['micro_f1'], r['micro_f1_ci'])} | {ci(r['directive_category_macro_f1'], r['directive_category_macro_f1_ci'])} |")
     print()
+    comp = os.path.join(RES, "model-test", "comparisons.json")
+    if os.path.exists(comp):
+        comparisons = json.load(open(comp, encoding="utf-8"))
+        c0 = comparisons[0]
+        print(f"Paired bootstrap, model minus baseline ({c0['bootstrap'][0]} resamples, seed {c0['bootstrap'][1]}, the same resampled sentences for both):\n")
+        print("| baseline | metric | model | baseline | difference [95% CI] | share of resamples where the model is not better |")
+        print("|---|---|---:|---:|---|---:|")
+        for c in comparisons:
+            for d in c["metrics"]:
+                print(f"| {c['system_b']} | {d['metric']} | {d['a']:.3f} | {d['b']:.3f} | {d['difference']:+.3f} [{d['difference_ci']['low']:+.3f}, {d['difference_ci']['high']:+.3f}] | {d['share_not_better']:.3f} |")
+        print()
     m = runs[0][1]
     print(f"Per label, {runs[0][0]} on `{m['gold']}` ({m['sentences']} sentences):\n")
     print("| label | threshold | precision | recall | F1 | support | PR-AUC | ECE |")

@@ -406,6 +406,163 @@ pub fn evaluate(
     }
 }
 
+/// One summary metric of two systems compared on the same resamples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDifference {
+    /// `topic_macro_f1`, `directive_f1` or `directive_category_macro_f1`.
+    pub metric: String,
+    /// System A's value on the full gold set.
+    pub a: f64,
+    /// System B's value.
+    pub b: f64,
+    /// `a - b`.
+    pub difference: f64,
+    /// 95% paired bootstrap interval of `a - b`.
+    pub difference_ci: Interval,
+    /// Share of resamples in which A does not beat B (`a - b <= 0`): a
+    /// one-sided bootstrap p-value for "A is better".
+    pub share_not_better: f64,
+}
+
+/// A paired bootstrap comparison of two systems on the same gold sentences
+/// (`comparisons.json`). Both systems are scored on the *same* resampled
+/// sentence sets, so the interval of the difference is much narrower than
+/// two separate intervals would suggest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedComparison {
+    /// System A (the model).
+    pub system_a: String,
+    /// System B (e.g. a baseline).
+    pub system_b: String,
+    /// Sentences compared.
+    pub sentences: usize,
+    /// Bootstrap resamples and seed.
+    pub bootstrap: (usize, u64),
+    /// Topic macro-F1, directive F1 and directive-category macro-F1.
+    pub metrics: Vec<MetricDifference>,
+}
+
+/// One system's scores and thresholds, for [`compare_paired`].
+pub struct SystemScores<'a> {
+    /// Name shown in reports.
+    pub name: &'a str,
+    /// One row per gold sentence, columns = labels.
+    pub scores: &'a [Vec<f32>],
+    /// Per-label thresholds.
+    pub thresholds: &'a [f32],
+}
+
+/// Compare systems A and B on `gold` with a paired bootstrap: the same
+/// seeded resamples of sentences (the same sequence `evaluate` draws) are
+/// scored for both, and the difference A − B is taken per resample.
+pub fn compare_paired(
+    gold: &[LabelledSentence],
+    labels: &[String],
+    a: &SystemScores,
+    b: &SystemScores,
+    bootstrap: Bootstrap,
+) -> PairedComparison {
+    let g = gold_matrix(gold, labels);
+    let decide = |s: &SystemScores| -> Vec<Vec<bool>> {
+        s.scores
+            .iter()
+            .map(|r| r.iter().zip(s.thresholds).map(|(x, t)| x >= t).collect())
+            .collect()
+    };
+    let (pa, pb) = (decide(a), decide(b));
+    let topics: Vec<usize> = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str()))
+        .map(|(j, _)| j)
+        .collect();
+    let dir = labels.iter().position(|l| l == DIRECTIVE);
+    // (topic macro-F1, directive F1, directive-category macro-F1)
+    let summary = |idx: &[usize], pred: &[Vec<bool>]| -> [f64; 3] {
+        let (f1s, _, macro_, dc) = stats_for(idx, &g, pred, &topics, dir);
+        [macro_, dir.map_or(0.0, |d| f1s[d]), dc]
+    };
+    let all: Vec<usize> = (0..gold.len()).collect();
+    let (full_a, full_b) = (summary(&all, &pa), summary(&all, &pb));
+    let mut rng = StdRng::seed_from_u64(bootstrap.seed);
+    let mut diffs: [Vec<f64>; 3] = Default::default();
+    for _ in 0..bootstrap.resamples {
+        let idx: Vec<usize> = (0..gold.len())
+            .map(|_| rng.gen_range(0..gold.len().max(1)))
+            .collect();
+        let (ra, rb) = (summary(&idx, &pa), summary(&idx, &pb));
+        for k in 0..3 {
+            diffs[k].push(ra[k] - rb[k]);
+        }
+    }
+    let names = [
+        "topic_macro_f1",
+        "directive_f1",
+        "directive_category_macro_f1",
+    ];
+    let metrics = (0..3)
+        .map(|k| {
+            let d = std::mem::take(&mut diffs[k]);
+            let not_better = if d.is_empty() {
+                0.0
+            } else {
+                d.iter().filter(|&&x| x <= 0.0).count() as f64 / d.len() as f64
+            };
+            MetricDifference {
+                metric: names[k].to_string(),
+                a: full_a[k],
+                b: full_b[k],
+                difference: full_a[k] - full_b[k],
+                difference_ci: percentile_interval(d),
+                share_not_better: not_better,
+            }
+        })
+        .collect();
+    PairedComparison {
+        system_a: a.name.to_string(),
+        system_b: b.name.to_string(),
+        sentences: gold.len(),
+        bootstrap: (bootstrap.resamples, bootstrap.seed),
+        metrics,
+    }
+}
+
+/// Markdown table of paired comparisons (one row per system B and metric).
+pub fn paired_markdown(comparisons: &[PairedComparison]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let Some(first) = comparisons.first() else {
+        return s;
+    };
+    let _ = writeln!(
+        s,
+        "## Paired bootstrap: `{}` against each baseline\n\n\
+         Both systems scored on the same {} resamples (seed {}) of the {} sentences; \
+         the interval is that of the difference, and \"model not better\" is the share \
+         of resamples in which the difference is ≤ 0.\n\n\
+         | baseline | metric | model | baseline | difference | 95% CI of difference | model not better |\n\
+         |---|---|---:|---:|---:|---|---:|",
+        first.system_a, first.bootstrap.0, first.bootstrap.1, first.sentences
+    );
+    for c in comparisons {
+        for m in &c.metrics {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.3} | {:.3} | {:+.3} | [{:+.3}, {:+.3}] | {:.3} |",
+                c.system_b,
+                m.metric,
+                m.a,
+                m.b,
+                m.difference,
+                m.difference_ci.low,
+                m.difference_ci.high,
+                m.share_not_better
+            );
+        }
+    }
+    s
+}
+
 /// Per-label thresholds maximising F1 on (dev) scores; ties go to the higher threshold.
 pub fn tune_thresholds(
     gold: &[LabelledSentence],
@@ -540,4 +697,103 @@ pub fn markdown(r: &EvalReport) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::ALL_LABELS;
+
+    fn sentence(i: usize, labels: &[&str], directive: bool) -> LabelledSentence {
+        LabelledSentence {
+            id: format!("s{i}"),
+            text: format!("句子{i}。"),
+            labels: labels.iter().map(|x| x.to_string()).collect(),
+            directive,
+            source: "test".into(),
+            silver: false,
+            article: None,
+            stratum: None,
+            soft: None,
+        }
+    }
+
+    fn names() -> Vec<String> {
+        ALL_LABELS.iter().map(|s| s.to_string()).collect()
+    }
+
+    const BOOT: Bootstrap = Bootstrap {
+        resamples: 200,
+        seed: 7,
+    };
+
+    #[test]
+    fn paired_comparison_of_a_system_with_itself_is_exactly_zero() {
+        let gold: Vec<_> = (0..12)
+            .map(|i| {
+                sentence(
+                    i,
+                    if i % 3 == 0 { &["vaccination"] } else { &[] },
+                    i % 2 == 0,
+                )
+            })
+            .collect();
+        let scores: Vec<Vec<f32>> = (0..12)
+            .map(|i| vec![0.1, if i % 4 == 0 { 0.9 } else { 0.2 }, 0.1, 0.1, 0.6])
+            .collect();
+        let s = SystemScores {
+            name: "m",
+            scores: &scores,
+            thresholds: &[0.5; 5],
+        };
+        let c = compare_paired(&gold, &names(), &s, &s, BOOT);
+        let full = evaluate("m", "g", &gold, &scores, &names(), &[0.5; 5], BOOT);
+        assert_eq!(c.metrics.len(), 3);
+        assert_eq!(c.metrics[0].a, full.macro_f1);
+        assert_eq!(c.metrics[2].a, full.directive_category_macro_f1);
+        for m in &c.metrics {
+            assert_eq!(m.difference, 0.0);
+            assert_eq!((m.difference_ci.low, m.difference_ci.high), (0.0, 0.0));
+            // a tie is "not better" in every resample
+            assert_eq!(m.share_not_better, 1.0);
+        }
+    }
+
+    #[test]
+    fn paired_comparison_of_perfect_against_empty_predictions() {
+        // every sentence has every label, so every resample has support for each
+        let all = [
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability",
+        ];
+        let gold: Vec<_> = (0..10).map(|i| sentence(i, &all, true)).collect();
+        let perfect = vec![vec![1.0f32; 5]; 10];
+        let empty = vec![vec![0.0f32; 5]; 10];
+        let a = SystemScores {
+            name: "perfect",
+            scores: &perfect,
+            thresholds: &[0.5; 5],
+        };
+        let b = SystemScores {
+            name: "empty",
+            scores: &empty,
+            thresholds: &[0.5; 5],
+        };
+        let c = compare_paired(&gold, &names(), &a, &b, BOOT);
+        assert_eq!(
+            (c.system_a.as_str(), c.system_b.as_str()),
+            ("perfect", "empty")
+        );
+        for m in &c.metrics {
+            assert_eq!((m.a, m.b, m.difference), (1.0, 0.0, 1.0), "{}", m.metric);
+            assert_eq!((m.difference_ci.low, m.difference_ci.high), (1.0, 1.0));
+            assert_eq!(m.share_not_better, 0.0);
+        }
+        let md = paired_markdown(&[c]);
+        assert!(md.contains(
+            "| empty | topic_macro_f1 | 1.000 | 0.000 | +1.000 | [+1.000, +1.000] | 0.000 |"
+        ));
+    }
 }

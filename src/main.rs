@@ -587,29 +587,52 @@ fn run(cli: Cli) -> Result<()> {
                 out.join("metrics.json"),
                 serde_json::to_string_pretty(&report)? + "\n",
             )?;
-            let md = eval::markdown(&report);
-            std::fs::write(out.join("report.md"), &md)?;
-            // Baselines beside the model in the HTML page, when the train split is given.
+            let mut md = eval::markdown(&report);
+            // Baselines beside the model in the HTML page, and compared with it by a
+            // paired bootstrap, when the train split is given.
             let mut baselines = Vec::new();
+            let mut comparisons = Vec::new();
             if let (None, Some(train_path)) = (baseline, &train_path_for_html) {
+                let boot = eval::Bootstrap {
+                    resamples: bootstrap,
+                    seed,
+                };
                 for kind in [BaselineArg::Keyword, BaselineArg::Ngram] {
-                    let (name, scores, t) =
+                    let (name, b_scores, t) =
                         baseline_scores(kind, train_path, dev.as_deref(), seed, &texts)?;
-                    let boot = eval::Bootstrap {
-                        resamples: bootstrap,
-                        seed,
-                    };
                     baselines.push(eval::evaluate(
                         &name,
                         &report.gold,
                         &data,
-                        &scores,
+                        &b_scores,
                         &label_names,
                         &t,
                         boot,
                     ));
+                    comparisons.push(eval::compare_paired(
+                        &data,
+                        &label_names,
+                        &eval::SystemScores {
+                            name: &report.system,
+                            scores: &scores,
+                            thresholds: &thresholds,
+                        },
+                        &eval::SystemScores {
+                            name: &name,
+                            scores: &b_scores,
+                            thresholds: &t,
+                        },
+                        boot,
+                    ));
                 }
+                std::fs::write(
+                    out.join("comparisons.json"),
+                    serde_json::to_string_pretty(&comparisons)? + "\n",
+                )?;
+                md.push('\n');
+                md.push_str(&eval::paired_markdown(&comparisons));
             }
+            std::fs::write(out.join("report.md"), &md)?;
             std::fs::write(
                 out.join("report.html"),
                 report::eval_html::eval_report_html(&report, &baselines),

@@ -353,3 +353,72 @@ fn segment_writes_classify_input_with_offsets() {
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 12);
 }
+
+/// `eval` on the shipped test split reproduces the default model's card
+/// (same engine, same seed, same numbers) and, given the train split,
+/// compares the model with both baselines by a paired bootstrap.
+#[test]
+fn eval_reproduces_the_model_card_and_compares_with_baselines() {
+    let out = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args([
+            "eval",
+            "--gold",
+            "data/gold/test.jsonl",
+            "--train",
+            "data/gold/train.jsonl",
+            "--dev",
+            "data/gold/dev.jsonl",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "eval failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let metrics: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("metrics.json")).unwrap())
+            .unwrap();
+    let card = std::fs::read_to_string("models/policy-lens-m3e-small/README.md").unwrap();
+    let engine = metrics["engine"].as_str().unwrap();
+    if card.contains(&format!("engine `{engine}`")) {
+        let f = |k: &str| metrics[k].as_f64().unwrap();
+        let line = format!(
+            "Topic macro-F1 {:.3} [{:.3}, {:.3}]; micro-F1 {:.3}; directive-category macro-F1 {:.3}",
+            f("macro_f1"),
+            metrics["macro_f1_ci"]["low"].as_f64().unwrap(),
+            metrics["macro_f1_ci"]["high"].as_f64().unwrap(),
+            f("micro_f1"),
+            f("directive_category_macro_f1"),
+        );
+        assert!(card.contains(&line), "card does not say: {line}");
+    } else {
+        eprintln!("engine {engine} here differs from the card's; card check skipped");
+    }
+    let comparisons: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("comparisons.json")).unwrap(),
+    )
+    .unwrap();
+    let comparisons = comparisons.as_array().unwrap();
+    assert_eq!(comparisons.len(), 2);
+    for c in comparisons {
+        let ms = c["metrics"].as_array().unwrap();
+        assert_eq!(ms.len(), 3);
+        for m in ms {
+            let d = m["difference"].as_f64().unwrap();
+            let (lo, hi) = (
+                m["difference_ci"]["low"].as_f64().unwrap(),
+                m["difference_ci"]["high"].as_f64().unwrap(),
+            );
+            assert!(lo <= hi && (-1.0..=1.0).contains(&d), "{m}");
+            let a = m["a"].as_f64().unwrap();
+            let b = m["b"].as_f64().unwrap();
+            assert!((a - b - d).abs() < 1e-12);
+        }
+    }
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("## Paired bootstrap"));
+}
