@@ -277,6 +277,30 @@ pub struct Bootstrap {
     pub seed: u64,
 }
 
+/// Decisions (score ≥ threshold) per sentence and label.
+fn decide(scores: &[Vec<f32>], thresholds: &[f32]) -> Vec<Vec<bool>> {
+    scores
+        .iter()
+        .map(|r| r.iter().zip(thresholds).map(|(s, t)| s >= t).collect())
+        .collect()
+}
+
+/// Columns of the four topic labels, and of `directive` if present.
+fn label_columns(labels: &[String]) -> (Vec<usize>, Option<usize>) {
+    let topics = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str()))
+        .map(|(j, _)| j)
+        .collect();
+    (topics, labels.iter().position(|l| l == DIRECTIVE))
+}
+
+/// One bootstrap resample: `n` sentence indices drawn with replacement.
+fn resample(rng: &mut StdRng, n: usize) -> Vec<usize> {
+    (0..n).map(|_| rng.gen_range(0..n.max(1))).collect()
+}
+
 /// Evaluate `scores` (one row per gold sentence, columns = `labels`) at
 /// `thresholds`, with seeded bootstrap resamples.
 pub fn evaluate(
@@ -293,26 +317,15 @@ pub fn evaluate(
         seed,
     } = bootstrap;
     let g = gold_matrix(gold, labels);
-    let pred: Vec<Vec<bool>> = scores
-        .iter()
-        .map(|r| r.iter().zip(thresholds).map(|(s, t)| s >= t).collect())
-        .collect();
-    let topics: Vec<usize> = labels
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str()))
-        .map(|(j, _)| j)
-        .collect();
-    let dir = labels.iter().position(|l| l == DIRECTIVE);
+    let pred = decide(scores, thresholds);
+    let (topics, dir) = label_columns(labels);
     let all: Vec<usize> = (0..gold.len()).collect();
     let (f1s, micro, macro_, dc_macro) = stats_for(&all, &g, &pred, &topics, dir);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut boot_f1: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
     let (mut bm, mut bma, mut bdc) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n_boot {
-        let idx: Vec<usize> = (0..gold.len())
-            .map(|_| rng.gen_range(0..gold.len().max(1)))
-            .collect();
+        let idx = resample(&mut rng, gold.len());
         let (f, mi, ma, dc) = stats_for(&idx, &g, &pred, &topics, dir);
         for (j, x) in f.into_iter().enumerate() {
             boot_f1[j].push(x);
@@ -463,20 +476,11 @@ pub fn compare_paired(
     bootstrap: Bootstrap,
 ) -> PairedComparison {
     let g = gold_matrix(gold, labels);
-    let decide = |s: &SystemScores| -> Vec<Vec<bool>> {
-        s.scores
-            .iter()
-            .map(|r| r.iter().zip(s.thresholds).map(|(x, t)| x >= t).collect())
-            .collect()
-    };
-    let (pa, pb) = (decide(a), decide(b));
-    let topics: Vec<usize> = labels
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| TOPIC_LABELS.contains(&l.as_str()))
-        .map(|(j, _)| j)
-        .collect();
-    let dir = labels.iter().position(|l| l == DIRECTIVE);
+    let (pa, pb) = (
+        decide(a.scores, a.thresholds),
+        decide(b.scores, b.thresholds),
+    );
+    let (topics, dir) = label_columns(labels);
     // (topic macro-F1, directive F1, directive-category macro-F1)
     let summary = |idx: &[usize], pred: &[Vec<bool>]| -> [f64; 3] {
         let (f1s, _, macro_, dc) = stats_for(idx, &g, pred, &topics, dir);
@@ -487,9 +491,7 @@ pub fn compare_paired(
     let mut rng = StdRng::seed_from_u64(bootstrap.seed);
     let mut diffs: [Vec<f64>; 3] = Default::default();
     for _ in 0..bootstrap.resamples {
-        let idx: Vec<usize> = (0..gold.len())
-            .map(|_| rng.gen_range(0..gold.len().max(1)))
-            .collect();
+        let idx = resample(&mut rng, gold.len());
         let (ra, rb) = (summary(&idx, &pa), summary(&idx, &pb));
         for k in 0..3 {
             diffs[k].push(ra[k] - rb[k]);
