@@ -9,6 +9,8 @@ Inputs (data/annotation/):
   double-b.tsv        independent second annotation of 300 sentences (also
                       double-4b.tsv for round 4, double-67b.tsv for rounds 6-7,
                       double-testb.tsv for every test-split sentence)
+  ic-pass-b.tsv       a second reader's infection_control 1/0 for the train/dev
+                      sentences near that boundary (the consistency pass)
   adjudication.tsv    the adjudicator's final decisions (override)
 
 Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, and
@@ -81,12 +83,32 @@ def main():
         stats.append("")
     adj_path = os.path.join(ANN, "adjudication.tsv")
     final = dict(first)
+    before_ic_pass = None
     if os.path.exists(adj_path):
         adj = read_tsv(adj_path)
         for row in adj:
             assert row["id"] in final, row["id"]
+            if row["note"].startswith("IC pass") and before_ic_pass is None:
+                before_ic_pass = dict(final)
             final[row["id"]] = parse(row)
         stats.append(f"Adjudication changed or confirmed {len(adj)} sentences (data/annotation/adjudication.tsv).\n")
+    ic_path = os.path.join(ANN, "ic-pass-b.tsv")
+    if os.path.exists(ic_path):
+        # The infection-control consistency pass: a second reader's 1/0 for every
+        # train/dev sentence near the boundary, against the gold before that pass.
+        base = before_ic_pass or final
+        second = {r["id"]: r["infection_control"] == "1" for r in read_tsv(ic_path)}
+        ids = sorted(second)
+        a = [int("infection_control" in base[i][0]) for i in ids]
+        b = [int(second[i]) for i in ids]
+        both = sum(x and y for x, y in zip(a, b))
+        changed = sum(("infection_control" in base[i][0]) != ("infection_control" in final[i][0]) for i in ids)
+        stats.append(
+            f"Infection-control consistency pass (`ic-pass-b.tsv`): {len(ids)} train/dev sentences read again for "
+            f"`infection_control` only; agreement {sum(x == y for x, y in zip(a, b)) / len(ids):.3f}, "
+            f"Cohen's kappa {kappa(a, b):.3f}, F1 of B against the gold {2 * both / (sum(a) + sum(b)):.3f} "
+            f"(positives {sum(a)} / {sum(b)}); adjudication changed {changed} of the {sum(x != y for x, y in zip(a, b))} disagreements.\n"
+        )
     os.makedirs(GOLD, exist_ok=True)
     splits = {"train": [], "dev": [], "test": []}
     for s in sample:
