@@ -50,6 +50,14 @@ def kappa(a, b):
     return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
+def agreement(a, b):
+    """Observed agreement, Cohen's kappa and F1 of reader B against reader A (0/1 lists)."""
+    agree = sum(x == y for x, y in zip(a, b)) / len(a)
+    both = sum(x and y for x, y in zip(a, b))
+    f1 = 2 * both / (sum(a) + sum(b)) if sum(a) + sum(b) else 1.0
+    return agree, kappa(a, b), f1
+
+
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
     for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv", "sample-8.tsv"):
@@ -76,10 +84,8 @@ def main():
             get = (lambda p: p[1]) if lab == "directive" else (lambda p, lab=lab: lab in p[0])
             a = [int(get(first[i])) for i in ids]
             b = [int(get(second[i])) for i in ids]
-            agree = sum(x == y for x, y in zip(a, b)) / len(ids)
-            both = sum(x and y for x, y in zip(a, b))
-            f1 = 2 * both / (sum(a) + sum(b)) if sum(a) + sum(b) else 1.0
-            stats.append(f"| {lab} | {agree:.3f} | {kappa(a, b):.3f} | {f1:.3f} | {sum(a)} / {sum(b)} |")
+            agree, k, f1 = agreement(a, b)
+            stats.append(f"| {lab} | {agree:.3f} | {k:.3f} | {f1:.3f} | {sum(a)} / {sum(b)} |")
         stats.append("")
     adj_path = os.path.join(ANN, "adjudication.tsv")
     final = dict(first)
@@ -101,12 +107,12 @@ def main():
         ids = sorted(second)
         a = [int("infection_control" in base[i][0]) for i in ids]
         b = [int(second[i]) for i in ids]
-        both = sum(x and y for x, y in zip(a, b))
+        agree, k, f1 = agreement(a, b)
         changed = sum(("infection_control" in base[i][0]) != ("infection_control" in final[i][0]) for i in ids)
         stats.append(
             f"Infection-control consistency pass (`ic-pass-b.tsv`): {len(ids)} train/dev sentences read again for "
-            f"`infection_control` only; agreement {sum(x == y for x, y in zip(a, b)) / len(ids):.3f}, "
-            f"Cohen's kappa {kappa(a, b):.3f}, F1 of B against the gold {2 * both / (sum(a) + sum(b)):.3f} "
+            f"`infection_control` only; agreement {agree:.3f}, "
+            f"Cohen's kappa {k:.3f}, F1 of B against the gold {f1:.3f} "
             f"(positives {sum(a)} / {sum(b)}); adjudication changed {changed} of the {sum(x != y for x, y in zip(a, b))} disagreements.\n"
         )
     os.makedirs(GOLD, exist_ok=True)

@@ -188,10 +188,10 @@ ROUND4_KW = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("root", help="the shared corpus directory")
-    ap.add_argument("out", help="TSV to write (JSONL for --round 6pool)")
+    ap.add_argument("out", help="TSV to write (JSONL for --round 6pool, 7pool or 8pool)")
     ap.add_argument("excludes", nargs="*", help="earlier sample TSVs whose texts are not drawn again")
     ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7", "8pool", "8"])
-    ap.add_argument("--scores", help="rounds 6 and 7: `policy-lens classify` output for that round's pool")
+    ap.add_argument("--scores", help="rounds 6, 7 and 8: `policy-lens classify` output for that round's pool")
     args = ap.parse_intermixed_args()
     root, out_path, rnd = args.root, args.out, args.round
     rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202, "8pool": 0, "8": 20261203}[rnd])
