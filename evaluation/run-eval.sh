@@ -10,9 +10,12 @@ OUT=evaluation/results
 cargo build --release --quiet
 BIN=target/release/policy-lens
 mkdir -p "$OUT"
-$BIN eval --gold data/gold/test.jsonl --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/model-test"
+# The n-gram baseline's thresholds are picked on dev by the same rule as the
+# model's (cross-validated: max-F1 only where it beats 0.5 on held-out dev articles).
+RULE="--threshold-rule cross-validated"
+$BIN eval --gold data/gold/test.jsonl --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/model-test"
 $BIN eval --gold data/gold/test.jsonl --baseline keyword --train data/gold/train.jsonl --out "$OUT/keyword-test"
-$BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl --out "$OUT/ngram-test"
+$BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/ngram-test"
 $BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
 $BIN eval-articles --gold data/article-gold/dev-articles.jsonl --model "$MODEL" --out "$OUT/articles-dev"

@@ -134,7 +134,7 @@ pub struct EvalReport {
 }
 
 /// Gold 0/1 matrix, order of `labels`.
-fn gold_matrix(gold: &[LabelledSentence], labels: &[String]) -> Vec<Vec<bool>> {
+pub(crate) fn gold_matrix(gold: &[LabelledSentence], labels: &[String]) -> Vec<Vec<bool>> {
     gold.iter()
         .map(|s| s.targets(labels).iter().map(|&t| t > 0.5).collect())
         .collect()
@@ -209,7 +209,7 @@ pub fn calibration(scores: &[f32], gold: &[bool], bins: usize) -> (Vec<Reliabili
 }
 
 /// Per-sentence predictions of one resample, summarised to the statistics we bootstrap.
-fn stats_for(
+pub(crate) fn stats_for(
     idx: &[usize],
     gold: &[Vec<bool>],
     pred: &[Vec<bool>],
@@ -278,7 +278,7 @@ pub struct Bootstrap {
 }
 
 /// Decisions (score ≥ threshold) per sentence and label.
-fn decide(scores: &[Vec<f32>], thresholds: &[f32]) -> Vec<Vec<bool>> {
+pub(crate) fn decide(scores: &[Vec<f32>], thresholds: &[f32]) -> Vec<Vec<bool>> {
     scores
         .iter()
         .map(|r| r.iter().zip(thresholds).map(|(s, t)| s >= t).collect())
@@ -286,7 +286,7 @@ fn decide(scores: &[Vec<f32>], thresholds: &[f32]) -> Vec<Vec<bool>> {
 }
 
 /// Columns of the four topic labels, and of `directive` if present.
-fn label_columns(labels: &[String]) -> (Vec<usize>, Option<usize>) {
+pub(crate) fn label_columns(labels: &[String]) -> (Vec<usize>, Option<usize>) {
     let topics = labels
         .iter()
         .enumerate()

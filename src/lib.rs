@@ -46,6 +46,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod segment;
+pub mod threshold_cv;
 pub mod train;
 
 pub use document::{Article, IngestError, Record};

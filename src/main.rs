@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use policy_lens::ingest::{self, Format, IngestOptions};
 use policy_lens::model::{self, base, card, Classifier, ModelDir};
 use policy_lens::pipeline::{analyze, analyze_stream, AnalyzeOptions, Analyzer, Shard};
-use policy_lens::{baseline, classify, eval, eval_articles, gold, labels, report, train, Error};
+use policy_lens::{
+    baseline, classify, eval, eval_articles, gold, labels, report, threshold_cv, train, Error,
+};
 
 #[derive(Parser)]
 #[command(
@@ -189,9 +191,19 @@ enum Command {
         /// Output directory.
         #[arg(long, short = 'o')]
         out: PathBuf,
-        /// Pick per-label thresholds maximising F1 on this (dev) gold and write them into the model.
+        /// Pick per-label thresholds on this (dev) gold and write them into the
+        /// model; also reports whether tuning generalises (threshold-cv.json).
         #[arg(long)]
         tune_thresholds: bool,
+        /// How thresholds are picked on dev, for --tune-thresholds and the n-gram
+        /// baseline: `max-f1` (per label, ties to the higher threshold) or
+        /// `cross-validated` (max-F1 only if it beats a fixed 0.5 in repeated
+        /// 2-fold cross-validation over dev articles, else 0.5 for every label).
+        #[arg(long, value_enum, default_value_t = ThresholdChoice::MaxF1)]
+        threshold_rule: ThresholdChoice,
+        /// Repeats of the 2-fold cross-validation of the threshold rule.
+        #[arg(long, default_value_t = 20)]
+        cv_repeats: usize,
         /// Write the test metrics into the model card.
         #[arg(long)]
         update_card: bool,
@@ -233,6 +245,40 @@ enum BaselineArg {
     Keyword,
     /// Character n-gram logistic regression.
     Ngram,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ThresholdChoice {
+    /// Per label, the threshold maximising F1 on dev (ties to the higher).
+    MaxF1,
+    /// Max-F1 only where cross-validation over dev articles shows it beats 0.5.
+    CrossValidated,
+}
+
+/// How `eval` picks thresholds on dev gold.
+#[derive(Clone, Copy)]
+struct ThresholdPick {
+    choice: ThresholdChoice,
+    cv_repeats: usize,
+    seed: u64,
+}
+
+impl ThresholdPick {
+    /// Thresholds picked on dev gold, with the cross-validation of the
+    /// max-F1 rule (always run, so reports can show whether tuning pays).
+    fn pick(
+        self,
+        dev: &[gold::LabelledSentence],
+        scores: &[Vec<f32>],
+        labels: &[String],
+    ) -> (Vec<f32>, threshold_cv::ThresholdCv) {
+        let cv = threshold_cv::cross_validate(dev, scores, labels, self.cv_repeats, self.seed);
+        let rule = match self.choice {
+            ThresholdChoice::MaxF1 => threshold_cv::ThresholdRule::MaxF1,
+            ThresholdChoice::CrossValidated => cv.better,
+        };
+        (rule.thresholds(dev, scores, labels), cv)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -510,6 +556,8 @@ fn run(cli: Cli) -> Result<()> {
             model,
             out,
             tune_thresholds,
+            threshold_rule,
+            cv_repeats,
             update_card,
             baseline,
             train: train_path,
@@ -529,14 +577,20 @@ fn run(cli: Cli) -> Result<()> {
                 labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
             let train_path_for_html = train_path.clone();
             let mut engine = None;
+            let mut threshold_cv = None;
+            let pick = ThresholdPick {
+                choice: threshold_rule,
+                cv_repeats,
+                seed,
+            };
             let (system, scores, thresholds, root) = match baseline {
                 Some(kind) => {
                     let Some(train_path) = train_path else {
                         bail!("--baseline needs --train (the split it is fitted on)")
                     };
-                    let (name, scores, t) =
-                        baseline_scores(kind, &train_path, dev.as_deref(), seed, &texts)?;
-                    (name, scores, t, None)
+                    let run = baseline_scores(kind, &train_path, dev.as_deref(), pick, &texts)?;
+                    threshold_cv = run.threshold_cv;
+                    (run.name, run.scores, run.thresholds, None)
                 }
                 None => {
                     let mut clf = load_classifier(&model)?;
@@ -552,13 +606,20 @@ fn run(cli: Cli) -> Result<()> {
                     let root = clf.model().root.clone();
                     if tune_thresholds {
                         refuse_test_split(&gold_path)?;
-                        let t = eval::tune_thresholds(&data, &scores, &label_names);
+                        let (t, cv) = pick.pick(&data, &scores, &label_names);
                         model::write_thresholds(&root, &label_names, &t)?;
+                        eprintln!(
+                            "held-out topic macro-F1 ({} x 2-fold over dev articles): max-F1 {:.4}, fixed 0.5 {:.4}",
+                            cv.repeats,
+                            cv.rule(threshold_cv::ThresholdRule::MaxF1).topic_macro_f1,
+                            cv.rule(threshold_cv::ThresholdRule::Fixed).topic_macro_f1
+                        );
                         eprintln!(
                             "thresholds written to {}/thresholds.json: {:?}",
                             root.display(),
                             t
                         );
+                        threshold_cv = Some(cv);
                         clf = load_classifier(&model)?;
                     }
                     (
@@ -598,8 +659,12 @@ fn run(cli: Cli) -> Result<()> {
                     seed,
                 };
                 for kind in [BaselineArg::Keyword, BaselineArg::Ngram] {
-                    let (name, b_scores, t) =
-                        baseline_scores(kind, train_path, dev.as_deref(), seed, &texts)?;
+                    let BaselineRun {
+                        name,
+                        scores: b_scores,
+                        thresholds: t,
+                        ..
+                    } = baseline_scores(kind, train_path, dev.as_deref(), pick, &texts)?;
                     baselines.push(eval::evaluate(
                         &name,
                         &report.gold,
@@ -631,6 +696,14 @@ fn run(cli: Cli) -> Result<()> {
                 )?;
                 md.push('\n');
                 md.push_str(&eval::paired_markdown(&comparisons));
+            }
+            if let Some(cv) = &threshold_cv {
+                std::fs::write(
+                    out.join("threshold-cv.json"),
+                    serde_json::to_string_pretty(cv)? + "\n",
+                )?;
+                md.push('\n');
+                md.push_str(&threshold_cv::markdown(cv));
             }
             std::fs::write(out.join("report.md"), &md)?;
             std::fs::write(
@@ -706,37 +779,53 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Fit a baseline on `train` and score `texts`: (name, scores, thresholds).
 /// The n-gram baseline's thresholds are tuned on `dev` when given.
+/// A baseline fitted on train and scored on the evaluated sentences.
+struct BaselineRun {
+    name: String,
+    scores: Vec<Vec<f32>>,
+    thresholds: Vec<f32>,
+    /// Cross-validation of the threshold rule on dev (n-gram with --dev).
+    threshold_cv: Option<threshold_cv::ThresholdCv>,
+}
+
 fn baseline_scores(
     kind: BaselineArg,
     train: &Path,
     dev: Option<&Path>,
-    seed: u64,
+    pick: ThresholdPick,
     texts: &[&str],
-) -> Result<(String, Vec<Vec<f32>>, Vec<f32>)> {
+) -> Result<BaselineRun> {
     let tr = gold::read_labelled(train)?;
     let n = labels::ALL_LABELS.len();
     Ok(match kind {
         BaselineArg::Keyword => {
             let b = baseline::KeywordBaseline::fit(&tr);
-            ("keyword baseline".into(), b.score(texts), vec![0.5; n])
+            BaselineRun {
+                name: "keyword baseline".into(),
+                scores: b.score(texts),
+                thresholds: vec![0.5; n],
+                threshold_cv: None,
+            }
         }
         BaselineArg::Ngram => {
-            let b = baseline::NgramBaseline::fit(&tr, seed);
-            let t = match dev {
+            let b = baseline::NgramBaseline::fit(&tr, pick.seed);
+            let (t, cv) = match dev {
                 Some(d) => {
                     let dv = gold::read_labelled(d)?;
                     let dt: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
                     let names: Vec<String> =
                         labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
-                    eval::tune_thresholds(&dv, &b.score(&dt), &names)
+                    let (t, cv) = pick.pick(&dv, &b.score(&dt), &names);
+                    (t, Some(cv))
                 }
-                None => vec![0.5; n],
+                None => (vec![0.5; n], None),
             };
-            (
-                "char n-gram logistic regression baseline".into(),
-                b.score(texts),
-                t,
-            )
+            BaselineRun {
+                name: "char n-gram logistic regression baseline".into(),
+                scores: b.score(texts),
+                thresholds: t,
+                threshold_cv: cv,
+            }
         }
     })
 }

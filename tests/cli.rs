@@ -422,3 +422,75 @@ fn eval_reproduces_the_model_card_and_compares_with_baselines() {
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains("## Paired bootstrap"));
 }
+
+#[test]
+fn tune_thresholds_cross_validates_the_rule_and_writes_the_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    for e in std::fs::read_dir("models/policy-lens-m3e-small").unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, model.join(p.file_name().unwrap())).unwrap();
+    }
+    // A dev subset keeps the test short; whole articles stay together.
+    let dev: String = std::fs::read_to_string("data/gold/dev.jsonl")
+        .unwrap()
+        .lines()
+        .take(500)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let gold = dir.path().join("dev-part.jsonl");
+    std::fs::write(&gold, dev).unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["eval", "--gold"])
+        .arg(&gold)
+        .arg("--model")
+        .arg(&model)
+        .args([
+            "--tune-thresholds",
+            "--threshold-rule",
+            "cross-validated",
+            "--cv-repeats",
+            "5",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cv: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("threshold-cv.json")).unwrap())
+            .unwrap();
+    assert_eq!(cv["folds"], 10);
+    assert_eq!(cv["sentences"], 500);
+    let rules = cv["rules"].as_array().unwrap();
+    assert_eq!(rules[0]["rule"], "max-f1");
+    assert_eq!(rules[1]["rule"], "fixed");
+    let macro_of = |r: &Value| r["topic_macro_f1"].as_f64().unwrap();
+    let better = if macro_of(&rules[0]) > macro_of(&rules[1]) {
+        "max-f1"
+    } else {
+        "fixed"
+    };
+    assert_eq!(cv["better"], better);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("thresholds.json")).unwrap())
+            .unwrap();
+    let all_half = written
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|t| t.as_f64() == Some(0.5));
+    assert_eq!(all_half, better == "fixed", "{written}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Do tuned thresholds generalise?"));
+    // The thresholds just written are the ones the report used.
+    let metrics: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    for l in metrics["labels"].as_array().unwrap() {
+        let name = l["label"].as_str().unwrap();
+        let t = l["threshold"].as_f64().unwrap();
+        assert!((t - written[name].as_f64().unwrap()).abs() < 1e-6, "{name}");
+    }
+}
