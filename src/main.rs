@@ -140,6 +140,15 @@ enum Command {
         /// Forward-pass implementation used to score the dev split.
         #[arg(long, default_value = "auto")]
         engine: model::Engine,
+        /// How thresholds are picked on dev (as for `eval --tune-thresholds`).
+        #[arg(long, value_enum, default_value_t = ThresholdChoice::MaxF1)]
+        threshold_rule: ThresholdChoice,
+        /// Repeats of the 2-fold cross-validation of the threshold rule.
+        #[arg(long, default_value_t = 20)]
+        cv_repeats: usize,
+        /// Seed of the cross-validation's article shuffles.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
     },
     /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
     Classify {
@@ -273,11 +282,16 @@ impl ThresholdPick {
         labels: &[String],
     ) -> (Vec<f32>, threshold_cv::ThresholdCv) {
         let cv = threshold_cv::cross_validate(dev, scores, labels, self.cv_repeats, self.seed);
-        let rule = match self.choice {
+        let rule = self.rule_of(&cv);
+        (rule.thresholds(dev, scores, labels), cv)
+    }
+
+    /// The rule this pick applies, given the cross-validation.
+    fn rule_of(self, cv: &threshold_cv::ThresholdCv) -> threshold_cv::ThresholdRule {
+        match self.choice {
             ThresholdChoice::MaxF1 => threshold_cv::ThresholdRule::MaxF1,
             ThresholdChoice::CrossValidated => cv.better,
-        };
-        (rule.thresholds(dev, scores, labels), cv)
+        }
     }
 }
 
@@ -444,6 +458,9 @@ fn run(cli: Cli) -> Result<()> {
             dev,
             out,
             engine,
+            threshold_rule,
+            cv_repeats,
+            seed,
         } => {
             refuse_test_split(&dev)?;
             let avg = model::average::average_models(&models, &out)?;
@@ -452,14 +469,20 @@ fn run(cli: Cli) -> Result<()> {
             let texts: Vec<&str> = dv.iter().map(|s| s.text.as_str()).collect();
             let scores = clf.predict(&texts)?;
             let names = clf.labels().to_vec();
-            let t = eval::tune_thresholds(&dv, &scores, &names);
+            let pick = ThresholdPick {
+                choice: threshold_rule,
+                cv_repeats,
+                seed,
+            };
+            let (t, cv) = pick.pick(&dv, &scores, &names);
+            let rule = pick.rule_of(&cv);
             model::write_thresholds(&out, &names, &t)?;
             let targets: Vec<Vec<f32>> = dv.iter().map(|s| s.targets(&names)).collect();
             let dev_f1: Vec<String> = train::evaluate(&scores, &targets, &names, &t)
                 .iter()
                 .map(|(l, m)| format!("{l} {:.3}", m.f1))
                 .collect();
-            write_average_card(&avg, &dev, &names, &t, &dev_f1)?;
+            write_average_card(&avg, &dev, &names, (rule, &t), &dev_f1)?;
             println!(
                 "averaged {} tensors of {} models into {}; thresholds tuned on {}: dev F1 {}",
                 avg.tensors,
@@ -883,7 +906,7 @@ fn write_average_card(
     avg: &model::average::Averaged,
     dev: &Path,
     names: &[String],
-    thresholds: &[f32],
+    (rule, thresholds): (threshold_cv::ThresholdRule, &[f32]),
     dev_f1: &[String],
 ) -> Result<()> {
     let first = &avg.ingredients[0].0;
@@ -901,11 +924,16 @@ fn write_average_card(
     let training = format!(
         "Uniform average of the weights of {n} fine-tunes of one starting model (a model soup), made by \
 `policy-lens average --dev {dev} --out {name} MODEL...`:\n\n{list}\n\
-Thresholds tuned on `{dev}` for the averaged weights (maximising F1, ties to the higher threshold): {thr}; \
+Thresholds picked on `{dev}` for the averaged weights ({how}): {thr}; \
 dev F1 at those thresholds: {f1}.\n\n\
 Training of the first ingredient, as its card states:\n\n{card}",
         n = avg.ingredients.len(),
         dev = dev.display(),
+        how = match rule {
+            threshold_cv::ThresholdRule::MaxF1 => "maximising F1, ties to the higher threshold",
+            threshold_cv::ThresholdRule::Fixed =>
+                "0.5 for every label: per-label max-F1 thresholds did worse on held-out dev articles",
+        },
         thr = thr.join(", "),
         f1 = dev_f1.join(", "),
         card = card::section(first, "Training")
