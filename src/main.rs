@@ -484,10 +484,11 @@ fn run(cli: Cli) -> Result<()> {
                 .collect();
             write_average_card(&avg, &dev, &names, (rule, &t), &dev_f1)?;
             println!(
-                "averaged {} tensors of {} models into {}; thresholds tuned on {}: dev F1 {}",
+                "averaged {} tensors of {} models into {}; thresholds ({}) from {}: dev F1 {}",
                 avg.tensors,
                 avg.ingredients.len(),
                 out.display(),
+                rule.name(),
                 dev.display(),
                 dev_f1.join(", ")
             );
