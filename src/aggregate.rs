@@ -3,12 +3,15 @@
 //! ## The sentence → article rule
 //! A sentence is a *directive of category C* when its `directive` score is
 //! at or over the directive threshold **and** its C score is at or over C's
-//! threshold (thresholds come from the model's `thresholds.json`). A
-//! category is *present* in an article when at least
-//! [`AggregateOptions::min_sentences`] (default 1) of its sentences are
-//! directives of that category. Evidence is ranked by
-//! `score(C) × score(directive)`. Directive sentences with no topic label
-//! are listed as *other measures*.
+//! threshold (thresholds come from the model's `thresholds.json`). Its
+//! *evidence score* is `score(C) × score(directive)`; evidence is ranked by
+//! it. A category is *present* in an article when at least
+//! [`AggregateOptions::min_sentences`] (default 1) of its directive
+//! sentences have an evidence score of at least
+//! [`AggregateOptions::min_evidence_score`] (the model's `aggregate.json`,
+//! default 0). Weaker directive sentences of C are still listed and
+//! counted. Directive sentences with no topic label are listed as *other
+//! measures*.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +112,9 @@ pub struct AggregateOptions {
     pub thresholds: BTreeMap<String, f32>,
     /// Directive sentences of a category needed for it to be present.
     pub min_sentences: usize,
+    /// Lowest evidence score of a directive sentence that counts towards
+    /// presence (0: every directive sentence of the category counts).
+    pub min_evidence_score: f32,
     /// Most evidence sentences kept per category (and for other measures).
     pub max_evidence: usize,
 }
@@ -119,6 +125,7 @@ impl AggregateOptions {
         Self {
             thresholds,
             min_sentences: 1,
+            min_evidence_score: 0.0,
             max_evidence: 10,
         }
     }
@@ -165,7 +172,11 @@ pub fn summarize(
             }
         }
         let count = ev.len();
-        let is_present = count >= opts.min_sentences.max(1);
+        let strong = ev
+            .iter()
+            .filter(|e| e.score >= opts.min_evidence_score)
+            .count();
+        let is_present = strong >= opts.min_sentences.max(1);
         if is_present {
             present.push(label.to_string());
         }
@@ -285,5 +296,73 @@ impl CorpusSummary {
             });
             top.truncate(self.keep_top.max(1));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> Article {
+        Article {
+            id: "a".into(),
+            title: None,
+            date: None,
+            source: None,
+            author: None,
+            url: None,
+            origin: "-".into(),
+            meta: BTreeMap::new(),
+            text: "x".into(),
+        }
+    }
+
+    fn scored(text: &str, vaccination: f32, directive: f32) -> ScoredSentence {
+        ScoredSentence {
+            sentence: Sentence {
+                text: text.into(),
+                start: 0,
+                end: 1,
+            },
+            scores: [
+                ("vaccination".to_string(), vaccination),
+                (DIRECTIVE.to_string(), directive),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn min_evidence_score_decides_presence_but_keeps_the_evidence() {
+        // Evidence scores 0.6 × 0.9 = 0.54 and 0.8 × 0.8 = 0.64.
+        let s = [scored("weak", 0.6, 0.9), scored("strong", 0.8, 0.8)];
+        let mut opts = AggregateOptions::new(BTreeMap::new());
+        let at = |opts: &AggregateOptions| summarize(&article(), &s, opts);
+        let sum = at(&opts);
+        assert_eq!(sum.categories_present, vec!["vaccination".to_string()]);
+        assert_eq!(sum.categories["vaccination"].directives[0].text, "strong");
+
+        opts.min_evidence_score = 0.6;
+        let sum = at(&opts);
+        assert!(sum.categories["vaccination"].present);
+        opts.min_sentences = 2;
+        let sum = at(&opts);
+        assert!(
+            !sum.categories["vaccination"].present,
+            "only one reaches 0.6"
+        );
+
+        opts.min_sentences = 1;
+        opts.min_evidence_score = 0.7;
+        let sum = at(&opts);
+        assert!(sum.categories_present.is_empty());
+        let v = &sum.categories["vaccination"];
+        assert!(!v.present);
+        assert_eq!(
+            (v.count, v.directives.len()),
+            (2, 2),
+            "evidence still listed"
+        );
     }
 }

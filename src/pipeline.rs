@@ -31,7 +31,8 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    /// An analyzer using the classifier's thresholds and the default rule.
+    /// An analyzer using the classifier's thresholds and article rule
+    /// (`thresholds.json`, `aggregate.json`).
     pub fn new(classifier: Classifier) -> Self {
         let thresholds: BTreeMap<String, f32> = classifier
             .labels()
@@ -39,9 +40,11 @@ impl Analyzer {
             .cloned()
             .zip(classifier.model().thresholds.iter().copied())
             .collect();
+        let mut aggregate = AggregateOptions::new(thresholds);
+        aggregate.min_evidence_score = classifier.model().min_evidence_score;
         Self {
             classifier,
-            aggregate: AggregateOptions::new(thresholds),
+            aggregate,
             split: SplitOptions::default(),
         }
     }

@@ -212,6 +212,27 @@ fn broken_model_directories_give_clear_errors() {
 }
 
 #[test]
+fn aggregate_settings_are_read_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("m");
+    copy_model(&dir);
+    let file = dir.join("aggregate.json");
+    std::fs::write(&file, r#"{"min_evidence_score": 0.4}"#).unwrap();
+    assert_eq!(ModelDir::open(&dir).unwrap().min_evidence_score, 0.4);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(ModelDir::open(&dir).unwrap().min_evidence_score, 0.0);
+    for bad in [
+        r#"{"min_evidence_score": 1.5}"#,
+        r#"{"min_evidence": 0.4}"#,
+        "0.4",
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let err = ModelDir::open(&dir).unwrap_err().to_string();
+        assert!(err.contains("aggregate.json"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn uncached_hub_id_is_an_error_not_a_download() {
     std::env::set_var("HF_HOME", tempfile::tempdir().unwrap().path());
     let err = ModelDir::resolve("nobody/no-such-model")

@@ -8,7 +8,7 @@
 //! `problem_type: multi_label_classification` in the config,
 //! `tokenizer_config.json` and `special_tokens_map.json` next to
 //! `tokenizer.json` (with the model's input limit as `model_max_length`),
-//! and the policy-lens files (`labels.json`, `thresholds.json`, model card)
+//! and the policy-lens files (`labels.json`, `thresholds.json`, `aggregate.json`, model card)
 //! so that the exported directory is also a policy-lens model.
 
 use std::path::{Path, PathBuf};
@@ -129,6 +129,15 @@ pub fn export_hf(model: &ModelDir, out: &Path) -> Result<ExportReport> {
     files.push("labels.json".into());
     super::write_thresholds(out, &model.labels, &model.thresholds)?;
     files.push("thresholds.json".into());
+    if model.root.join(super::AGGREGATE_FILE).is_file() {
+        super::write_aggregate(
+            out,
+            super::AggregateSettings {
+                min_evidence_score: model.min_evidence_score,
+            },
+        )?;
+        files.push(super::AGGREGATE_FILE.into());
+    }
 
     let card_src = model.root.join("README.md");
     let card = std::fs::read_to_string(&card_src).unwrap_or_default();

@@ -11,6 +11,7 @@
 //! | `model.safetensors` | weights with HF names (`bert.*`, `classifier.*`) |
 //! | `labels.json` | output labels in order (must agree with `id2label`) |
 //! | `thresholds.json` | per-label decision thresholds (default 0.5) |
+//! | `aggregate.json` | optional: the article rule's `min_evidence_score` (default 0) |
 //! | `README.md` | model card: base model, data, metrics, licence, weights sha256 |
 //!
 //! `--model` accepts such a directory or a Hub id (`owner/name`) found in the
@@ -54,6 +55,10 @@ pub struct ModelDir {
     pub labels: Vec<String>,
     /// Per-label thresholds, same order as `labels`.
     pub thresholds: Vec<f32>,
+    /// Lowest evidence score (`score(C) × score(directive)`) of a directive
+    /// sentence that makes category C present in an article
+    /// (`aggregate.json`; 0 when absent: any directive sentence of C does).
+    pub min_evidence_score: f32,
     /// Longest input in tokens (longer sentences are truncated for scoring;
     /// the splitter bounds sentence length first).
     pub max_length: usize,
@@ -162,6 +167,7 @@ impl ModelDir {
 
         let labels = Self::read_labels(root, &config_json)?;
         let thresholds = Self::read_thresholds(root, &labels)?;
+        let min_evidence_score = Self::read_aggregate(root)?;
         let max_length = config_json
             .get("policy_lens_max_length")
             .and_then(|v| v.as_u64())
@@ -174,10 +180,37 @@ impl ModelDir {
             config_json,
             labels,
             thresholds,
+            min_evidence_score,
             max_length,
             tokenizer,
             weights,
         })
+    }
+
+    fn read_aggregate(root: &Path) -> Result<f32> {
+        let path = root.join(AGGREGATE_FILE);
+        if !path.is_file() {
+            return Ok(0.0);
+        }
+        let settings: AggregateSettings =
+            serde_json::from_value(read_json(&path)?).map_err(|e| {
+                Error::model(
+                    &path,
+                    format!("must be {{\"min_evidence_score\": number}}: {e}"),
+                    None,
+                )
+            })?;
+        if !(0.0..=1.0).contains(&settings.min_evidence_score) {
+            return Err(Error::model(
+                &path,
+                format!(
+                    "min_evidence_score {} is outside [0, 1]",
+                    settings.min_evidence_score
+                ),
+                Some("scores are products of two probabilities"),
+            ));
+        }
+        Ok(settings.min_evidence_score)
     }
 
     /// Labels from `labels.json`, else from `config.json`'s `id2label`, else
@@ -276,6 +309,24 @@ pub fn set_hf_classifier_fields(
     config.insert("label2id".into(), label2id.into());
     config.insert("num_labels".into(), labels.len().into());
     config.insert("problem_type".into(), "multi_label_classification".into());
+}
+
+/// File of the article rule's settings in a model directory.
+pub const AGGREGATE_FILE: &str = "aggregate.json";
+
+/// `aggregate.json`: settings of the sentence → article rule tuned for a model.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateSettings {
+    /// See [`ModelDir::min_evidence_score`].
+    pub min_evidence_score: f32,
+}
+
+/// Write `aggregate.json` into `dir`.
+pub fn write_aggregate(dir: &Path, settings: AggregateSettings) -> Result<()> {
+    let path = dir.join(AGGREGATE_FILE);
+    let text = serde_json::to_string_pretty(&settings).expect("serialisable") + "\n";
+    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
 }
 
 /// Write `thresholds.json` for `labels` into `dir`.
