@@ -306,14 +306,8 @@ mod tests {
     fn article() -> Article {
         Article {
             id: "a".into(),
-            title: None,
-            date: None,
-            source: None,
-            author: None,
-            url: None,
-            origin: "-".into(),
-            meta: BTreeMap::new(),
             text: "x".into(),
+            ..Article::default()
         }
     }
 

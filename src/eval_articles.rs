@@ -337,19 +337,16 @@ mod tests {
     use crate::document::Article;
     use crate::segment::Sentence;
 
-    fn summary(id: &str, import: f32, directive: f32) -> ArticleSummary {
-        let article = Article {
+    fn article(id: &str) -> Article {
+        Article {
             id: id.into(),
-            title: None,
-            date: None,
-            source: None,
-            author: None,
-            url: None,
-            origin: "-".into(),
-            meta: BTreeMap::new(),
             text: "x".into(),
-        };
-        let s = ScoredSentence {
+            ..Article::default()
+        }
+    }
+
+    fn scored(id: &str, import: f32, directive: f32) -> ScoredSentence {
+        ScoredSentence {
             sentence: Sentence {
                 text: id.into(),
                 start: 0,
@@ -361,8 +358,15 @@ mod tests {
             ]
             .into_iter()
             .collect(),
-        };
-        summarize(&article, &[s], &AggregateOptions::new(BTreeMap::new()))
+        }
+    }
+
+    fn summary(id: &str, import: f32, directive: f32) -> ArticleSummary {
+        summarize(
+            &article(id),
+            &[scored(id, import, directive)],
+            &AggregateOptions::new(BTreeMap::new()),
+        )
     }
 
     fn gold(id: &str, import: bool) -> ArticleGold {
@@ -385,33 +389,7 @@ mod tests {
         for t in [0.0, 0.5, 0.63, 0.7] {
             let mut opts = AggregateOptions::new(BTreeMap::new());
             opts.min_evidence_score = t;
-            let direct = summarize(
-                &Article {
-                    id: "a".into(),
-                    title: None,
-                    date: None,
-                    source: None,
-                    author: None,
-                    url: None,
-                    origin: "-".into(),
-                    meta: BTreeMap::new(),
-                    text: "x".into(),
-                },
-                &[ScoredSentence {
-                    sentence: Sentence {
-                        text: "a".into(),
-                        start: 0,
-                        end: 1,
-                    },
-                    scores: [
-                        ("import_control".to_string(), 0.9),
-                        ("directive".to_string(), 0.7),
-                    ]
-                    .into_iter()
-                    .collect(),
-                }],
-                &opts,
-            );
+            let direct = summarize(&article("a"), &[scored("a", 0.9, 0.7)], &opts);
             let recomputed = with_min_evidence_score(std::slice::from_ref(&raw), t, 1);
             assert_eq!(recomputed[0], direct, "min evidence score {t}");
         }

@@ -426,12 +426,7 @@ fn eval_reproduces_the_model_card_and_compares_with_baselines() {
 #[test]
 fn tune_thresholds_cross_validates_the_rule_and_writes_the_winner() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model");
-    std::fs::create_dir_all(&model).unwrap();
-    for e in std::fs::read_dir("models/policy-lens-m3e-small").unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, model.join(p.file_name().unwrap())).unwrap();
-    }
+    let model = copy_default_model(dir.path());
     // A dev subset keeps the test short; whole articles stay together.
     let dev: String = std::fs::read_to_string("data/gold/dev.jsonl")
         .unwrap()
@@ -498,12 +493,7 @@ fn tune_thresholds_cross_validates_the_rule_and_writes_the_winner() {
 #[test]
 fn eval_articles_tunes_the_minimum_evidence_score_on_dev_only() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model");
-    std::fs::create_dir_all(&model).unwrap();
-    for e in std::fs::read_dir("models/policy-lens-m3e-small").unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, model.join(p.file_name().unwrap())).unwrap();
-    }
+    let model = copy_default_model(dir.path());
     let run = |gold: &str, out: &std::path::Path| {
         bin()
             .args(["eval-articles", "--gold", gold, "--model"])
@@ -559,4 +549,15 @@ fn eval_articles_tunes_the_minimum_evidence_score_on_dev_only() {
             .unwrap()
     };
     assert_eq!(metrics(&out)["micro"], metrics(&again)["micro"]);
+}
+
+/// A copy of the shipped model in `dir/model`, for commands that write into it.
+fn copy_default_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let model = dir.join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    for e in std::fs::read_dir("models/policy-lens-m3e-small").unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, model.join(p.file_name().unwrap())).unwrap();
+    }
+    model
 }
