@@ -342,12 +342,19 @@ fn device(cpu: bool) -> Result<Device> {
     Ok(Device::cuda_if_available(0)?)
 }
 
-/// Thresholds are tuned on the dev split only: refuse a file named like the
-/// test split.
-fn refuse_test_split(gold: &Path) -> Result<()> {
-    if gold.to_string_lossy().contains("test") {
+/// Thresholds and the article rule are tuned on the dev split only: refuse
+/// a file named like the test split, or the shipped test article gold
+/// (`data/article-gold/articles.jsonl`, whose name does not say `test`).
+fn refuse_test_split(gold: &Path, what: &str) -> Result<()> {
+    let shipped_test_articles =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/article-gold/articles.jsonl");
+    let is_shipped_test_articles = matches!(
+        (gold.canonicalize(), shipped_test_articles.canonicalize()),
+        (Ok(a), Ok(b)) if a == b
+    );
+    if gold.to_string_lossy().contains("test") || is_shipped_test_articles {
         bail!(
-            "refusing to tune thresholds on {}: tune on the dev split, never on test",
+            "refusing to tune {what} on {}: tune on the dev split, never on test",
             gold.display()
         );
     }
@@ -486,7 +493,7 @@ fn run(cli: Cli) -> Result<()> {
             cv_repeats,
             seed,
         } => {
-            refuse_test_split(&dev)?;
+            refuse_test_split(&dev, "thresholds")?;
             let avg = model::average::average_models(&models, &out)?;
             let dv = gold::read_labelled(&dev)?;
             let clf = Classifier::load_with(ModelDir::open(&out)?, &Device::Cpu, engine)?;
@@ -653,7 +660,7 @@ fn run(cli: Cli) -> Result<()> {
                     engine = Some(clf.engine().name().to_string());
                     let root = clf.model().root.clone();
                     if tune_thresholds {
-                        refuse_test_split(&gold_path)?;
+                        refuse_test_split(&gold_path, "thresholds")?;
                         let (t, cv) = pick.pick(&data, &scores, &label_names);
                         model::write_thresholds(&root, &label_names, &t)?;
                         eprintln!(
@@ -807,19 +814,7 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&out)?;
             let mut cv_section = String::new();
             let summaries = if tune_min_evidence_score {
-                // The shipped test article gold is `articles.jsonl`; other test
-                // files say `test` in their names.
-                let shipped_test = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("data/article-gold/articles.jsonl");
-                let same_file = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
-                if gold_path.to_string_lossy().contains("test")
-                    || same_file(&gold_path, &shipped_test)
-                {
-                    bail!(
-                        "refusing to tune the article rule on {}: tune on dev articles, never on test",
-                        gold_path.display()
-                    );
-                }
+                refuse_test_split(&gold_path, "the article rule")?;
                 let mut rule = analyzer.aggregate_options().clone();
                 rule.min_evidence_score = 0.0;
                 let min_sentences = rule.min_sentences;
