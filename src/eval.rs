@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::gold::LabelledSentence;
 use crate::labels::{DIRECTIVE, TOPIC_LABELS};
-use crate::metrics::{best_threshold, LabelMetrics};
+use crate::metrics::{best_thresholds, LabelMetrics};
 
 /// Version of the `metrics.json` schema (bumped on incompatible changes).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -572,9 +572,7 @@ pub fn tune_thresholds(
     labels: &[String],
 ) -> Vec<f32> {
     let targets: Vec<Vec<f32>> = gold.iter().map(|s| s.targets(labels)).collect();
-    (0..labels.len())
-        .map(|j| best_threshold(scores, &targets, j))
-        .collect()
+    best_thresholds(scores, &targets, labels.len())
 }
 
 /// `report.md` for an evaluation.

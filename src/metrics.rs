@@ -83,6 +83,13 @@ pub fn macro_f1(per_label: &[LabelMetrics]) -> f64 {
     per_label.iter().map(|m| m.f1).sum::<f64>() / per_label.len() as f64
 }
 
+/// [`best_threshold`] for each of the first `labels` columns.
+pub fn best_thresholds(scores: &[Vec<f32>], targets: &[Vec<f32>], labels: usize) -> Vec<f32> {
+    (0..labels)
+        .map(|j| best_threshold(scores, targets, j))
+        .collect()
+}
+
 /// The threshold that maximises F1 of label `j` (ties go to the higher
 /// threshold); candidates are the observed scores. Returns 0.5 when the
 /// label has no positives.

@@ -33,8 +33,9 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::eval::{self, decide, gold_matrix, label_columns, stats_for};
+use crate::eval::{decide, gold_matrix, label_columns, stats_for};
 use crate::gold::LabelledSentence;
+use crate::metrics::best_thresholds;
 
 /// The untuned threshold of a sigmoid output.
 pub const FIXED_THRESHOLD: f32 = 0.5;
@@ -65,9 +66,15 @@ impl ThresholdRule {
         scores: &[Vec<f32>],
         labels: &[String],
     ) -> Vec<f32> {
+        let targets: Vec<Vec<f32>> = gold.iter().map(|s| s.targets(labels)).collect();
+        self.thresholds_for(scores, &targets, labels.len())
+    }
+
+    /// Thresholds this rule picks for 0/1 `targets` (one column per label).
+    fn thresholds_for(self, scores: &[Vec<f32>], targets: &[Vec<f32>], labels: usize) -> Vec<f32> {
         match self {
-            ThresholdRule::MaxF1 => eval::tune_thresholds(gold, scores, labels),
-            ThresholdRule::Fixed => vec![FIXED_THRESHOLD; labels.len()],
+            ThresholdRule::MaxF1 => best_thresholds(scores, targets, labels),
+            ThresholdRule::Fixed => vec![FIXED_THRESHOLD; labels],
         }
     }
 }
@@ -140,6 +147,7 @@ pub fn cross_validate(
     seed: u64,
 ) -> ThresholdCv {
     let g = gold_matrix(gold, labels);
+    let targets: Vec<Vec<f32>> = gold.iter().map(|s| s.targets(labels)).collect();
     let (topics, dir) = label_columns(labels);
     let groups: Vec<&str> = gold
         .iter()
@@ -172,10 +180,10 @@ pub fn cross_validate(
                 continue;
             }
             folds += 1;
-            let tune_gold: Vec<LabelledSentence> = tune.iter().map(|&i| gold[i].clone()).collect();
+            let tune_targets: Vec<Vec<f32>> = tune.iter().map(|&i| targets[i].clone()).collect();
             let tune_scores: Vec<Vec<f32>> = tune.iter().map(|&i| scores[i].clone()).collect();
             for (r, rule) in rules.iter().enumerate() {
-                let t = rule.thresholds(&tune_gold, &tune_scores, labels);
+                let t = rule.thresholds_for(&tune_scores, &tune_targets, labels.len());
                 let pred = decide(scores, &t);
                 let (f1s, _, macro_, dc) = stats_for(held_out, &g, &pred, &topics, dir);
                 for (sum, f) in sums[r].0.iter_mut().zip(&f1s) {

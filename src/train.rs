@@ -15,7 +15,7 @@ use tokenizers::{Encoding, Tokenizer};
 
 use crate::error::{Error, Result};
 use crate::gold::LabelledSentence;
-use crate::metrics::{best_threshold, label_metrics, macro_f1, LabelMetrics};
+use crate::metrics::{best_thresholds, label_metrics, macro_f1, LabelMetrics};
 use crate::model::classifier::{check_vocab, load_tokenizer, pad_batch};
 use crate::model::trainable::{read_weights, Dropout, TrainableModel, DROPOUT};
 use crate::model::{write_thresholds, ModelDir};
@@ -428,9 +428,7 @@ pub fn train(
         trainer.model.restore(s)?;
     }
     let scores = trainer.predict(&dev_enc)?;
-    let thresholds: Vec<f32> = (0..labels.len())
-        .map(|j| best_threshold(&scores, &dev_y, j))
-        .collect();
+    let thresholds = best_thresholds(&scores, &dev_y, labels.len());
     trainer.save(out, &thresholds, cfg.max_length)?;
     Ok(TrainReport {
         epochs,
