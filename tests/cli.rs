@@ -1,7 +1,7 @@
 //! The real binary on real files: analyze, classify, errors and counts.
 
 mod common;
-use common::{bin, corpus, json_lines, read_jsonl, run_with_stdin};
+use common::{bin, corpus, eval_test_split_with_baselines, json_lines, read_jsonl, run_with_stdin};
 
 use serde_json::Value;
 
@@ -360,25 +360,7 @@ fn segment_writes_classify_input_with_offsets() {
 #[test]
 fn eval_reproduces_the_model_card_and_compares_with_baselines() {
     let out = tempfile::tempdir().unwrap();
-    let o = bin()
-        .args([
-            "eval",
-            "--gold",
-            "data/gold/test.jsonl",
-            "--train",
-            "data/gold/train.jsonl",
-            "--dev",
-            "data/gold/dev.jsonl",
-            "--out",
-        ])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "eval failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    eval_test_split_with_baselines(out.path(), &[]);
     let metrics: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("metrics.json")).unwrap())
             .unwrap();

@@ -28,7 +28,7 @@
 //! installs Debian's `chromium`).
 
 mod common;
-use common::bin;
+use common::{bin, eval_test_split_with_baselines};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -482,27 +482,7 @@ fn analyze_report_renders_offline_in_chromium() {
 fn eval_report_renders_offline_in_chromium() {
     let Some(chromium) = chromium() else { return };
     let out = tempfile::tempdir().unwrap();
-    let o = bin()
-        .args([
-            "eval",
-            "--gold",
-            "data/gold/test.jsonl",
-            "--train",
-            "data/gold/train.jsonl",
-            "--dev",
-            "data/gold/dev.jsonl",
-            "--bootstrap",
-            "200",
-            "--out",
-        ])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "eval failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    eval_test_split_with_baselines(out.path(), &["--bootstrap", "200"]);
     let report = out.path().join("report.html");
     let html =
         std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{}: {e}", report.display()));

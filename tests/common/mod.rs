@@ -13,6 +13,33 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_policy-lens"))
 }
 
+/// `eval` of the default model on the shipped test split with both baselines
+/// fitted on train (thresholds from dev) beside it, into `out`; `extra`
+/// arguments go before `--out`. Panics with the stderr if it fails.
+pub fn eval_test_split_with_baselines(out: &Path, extra: &[&str]) -> Output {
+    let o = bin()
+        .args([
+            "eval",
+            "--gold",
+            "data/gold/test.jsonl",
+            "--train",
+            "data/gold/train.jsonl",
+            "--dev",
+            "data/gold/dev.jsonl",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "eval failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 /// Run `cmd` with `input` on its stdin; stdout is captured, stderr inherited.
 pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     let mut child = cmd
