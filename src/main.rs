@@ -1,5 +1,6 @@
 //! `policy-lens`: the command-line front end of the `policy_lens` library.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -169,9 +170,11 @@ enum Command {
         /// silver distillation set with soft targets).
         #[arg(long, required = true)]
         train: Vec<PathBuf>,
-        /// Dev split (early stopping and thresholds).
+        /// Dev split (early stopping and thresholds). Without it (a final
+        /// fit on all labelled data, the recipe chosen on dev beforehand)
+        /// every epoch runs, the last is kept and the thresholds are 0.5.
         #[arg(long)]
-        dev: PathBuf,
+        dev: Option<PathBuf>,
         /// Output model directory.
         #[arg(long, short = 'o')]
         out: PathBuf,
@@ -230,6 +233,12 @@ enum Command {
         /// Dev split for --baseline threshold tuning.
         #[arg(long)]
         dev: Option<PathBuf>,
+        /// Evaluate precomputed scores instead of running a model: JSONL as
+        /// `classify` writes it (`{"id", "scores": {label: p}}`, any order,
+        /// extra ids ignored), e.g. the outputs of several cross-fitted
+        /// models pooled. Thresholds: those of `--model` when given, else 0.5.
+        #[arg(long, conflicts_with_all = ["baseline", "tune_thresholds", "update_card"])]
+        scores: Option<PathBuf>,
         /// Bootstrap resamples for the confidence intervals.
         #[arg(long, default_value_t = 1000)]
         bootstrap: usize,
@@ -560,7 +569,10 @@ fn run(cli: Cli) -> Result<()> {
             for p in &train_path {
                 tr.extend(gold::read_labelled(p)?);
             }
-            let dv = gold::read_labelled(&dev)?;
+            let dv = match &dev {
+                Some(p) => gold::read_labelled(p)?,
+                None => Vec::new(),
+            };
             if tr.iter().chain(&dv).any(|s| s.silver) {
                 eprintln!("note: silver sentences are used for training only");
             }
@@ -594,17 +606,31 @@ fn run(cli: Cli) -> Result<()> {
                 &Device::Cpu,
                 &mut |l| eprintln!("{l}"),
             )?;
-            write_training_card(&out, &base_dir, &train_path, &dev, &tr, &dv, &report)?;
+            write_training_card(
+                &out,
+                &base_dir,
+                &train_path,
+                dev.as_deref(),
+                &tr,
+                &dv,
+                &report,
+            )?;
             std::fs::write(
                 out.join("training.json"),
                 serde_json::to_string_pretty(&report)? + "\n",
             )?;
-            println!(
-                "best epoch {} (dev macro-F1 {:.4}); model written to {}",
-                report.best_epoch,
-                report.best_dev_macro_f1,
-                out.display()
-            );
+            match report.best_dev_macro_f1 {
+                Some(f1) => println!(
+                    "best epoch {} (dev macro-F1 {f1:.4}); model written to {}",
+                    report.best_epoch,
+                    out.display()
+                ),
+                None => println!(
+                    "kept the last epoch, {} (no dev split; thresholds 0.5); model written to {}",
+                    report.best_epoch,
+                    out.display()
+                ),
+            }
         }
         Command::Eval {
             gold: gold_path,
@@ -617,6 +643,7 @@ fn run(cli: Cli) -> Result<()> {
             baseline,
             train: train_path,
             dev,
+            scores: scores_path,
             bootstrap,
             seed,
         } => {
@@ -638,8 +665,19 @@ fn run(cli: Cli) -> Result<()> {
                 cv_repeats,
                 seed,
             };
-            let (system, scores, thresholds, root) = match baseline {
-                Some(kind) => {
+            let (system, scores, thresholds, root) = match (baseline, &scores_path) {
+                (None, Some(path)) => {
+                    let scores = precomputed_scores(path, &data, &label_names)?;
+                    let thresholds = match &model.model {
+                        Some(spec) => {
+                            let dir = ModelDir::resolve(spec)?;
+                            label_names.iter().map(|l| dir.threshold(l)).collect()
+                        }
+                        None => vec![0.5; label_names.len()],
+                    };
+                    (path.display().to_string(), scores, thresholds, None)
+                }
+                (Some(kind), _) => {
                     let Some(train_path) = train_path else {
                         bail!("--baseline needs --train (the split it is fitted on)")
                     };
@@ -647,7 +685,7 @@ fn run(cli: Cli) -> Result<()> {
                     threshold_cv = run.threshold_cv;
                     (run.name, run.scores, run.thresholds, None)
                 }
-                None => {
+                (None, None) => {
                     let mut clf = load_classifier(&model)?;
                     if clf.labels() != label_names.as_slice() {
                         bail!(
@@ -1033,7 +1071,7 @@ fn write_training_card(
     out: &Path,
     base_dir: &ModelDir,
     train_paths: &[PathBuf],
-    dev_path: &Path,
+    dev_path: Option<&Path>,
     tr: &[gold::LabelledSentence],
     dv: &[gold::LabelledSentence],
     report: &train::TrainReport,
@@ -1048,7 +1086,7 @@ fn write_training_card(
     let distilled = tr.iter().any(|s| s.soft.is_some());
     let data = format!(
         "Gold sentences judged by readers against ANNOTATION.md (see `data/README.md`), drawn from `../shared/corpus` \
-(新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.{}\n\n- train: {}, {} sentences ({})\n- dev: `{}`, {} sentences ({})",
+(新闻联播 2022, 丁香园 2020 news, 2020 policy Q&A); splits by article.{}\n\n- train: {}, {} sentences ({})\n- dev: {}",
         if distilled {
             " Sentences marked silver carry a teacher model's probabilities as soft targets (distillation); \
 they are machine-labelled, used for training only and never to measure."
@@ -1062,15 +1100,28 @@ they are machine-labelled, used for training only and never to measure."
             .join(" + "),
         tr.len(),
         label_counts(tr),
-        dev_path.display(),
-        dv.len(),
-        label_counts(dv)
+        match dev_path {
+            Some(p) => format!("`{}`, {} sentences ({})", p.display(), dv.len(), label_counts(dv)),
+            None => "none (a final fit: every epoch runs, the last is kept, thresholds 0.5)".into(),
+        }
     );
     let c = &report.config;
+    let selection = match report.best_dev_macro_f1 {
+        Some(f1) => format!(
+            "early stopping on dev macro-F1 (patience {}). Kept epoch {} of {} (dev macro-F1 at 0.5: {f1:.4}). Thresholds tuned on dev: {:?}.",
+            c.patience,
+            report.best_epoch,
+            report.epochs.len(),
+            report.thresholds
+        ),
+        None => format!(
+            "no dev split: all {} epochs ran and the last was kept; thresholds 0.5.",
+            report.epochs.len()
+        ),
+    };
     let mut training = format!(
         "`policy-lens train` (candle, CPU): all encoder and head tensors trained; AdamW (lr {}, weight decay {}), linear warm-up over {:.0}% of steps then linear decay; \
-batch {}; max length {} tokens; dropout 0.1 (seeded); class-weighted BCE with positive weights {:?}; seed {}; early stopping on dev macro-F1 (patience {}). \
-Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.\n\n| epoch | train loss | dev macro-F1 |\n|---:|---:|---:|\n",
+batch {}; max length {} tokens; dropout 0.1 (seeded); class-weighted BCE with positive weights {:?}; seed {}; {selection}\n\n| epoch | train loss | dev macro-F1 |\n|---:|---:|---:|\n",
         c.learning_rate,
         c.weight_decay,
         c.warmup * 100.0,
@@ -1078,17 +1129,12 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
         c.max_length,
         report.pos_weights,
         c.seed,
-        c.patience,
-        report.best_epoch,
-        report.epochs.len(),
-        report.best_dev_macro_f1,
-        report.thresholds
     );
     for e in &report.epochs {
-        training += &format!(
-            "| {} | {:.4} | {:.4} |\n",
-            e.epoch, e.train_loss, e.dev_macro_f1
-        );
+        let dev = e
+            .dev_macro_f1
+            .map_or("–".to_string(), |f| format!("{f:.4}"));
+        training += &format!("| {} | {:.4} | {dev} |\n", e.epoch, e.train_loss);
     }
     if let Some(n) = c.layers {
         training = format!(
@@ -1112,6 +1158,45 @@ Kept epoch {} of {} (dev macro-F1 at 0.5: {:.4}). Thresholds tuned on dev: {:?}.
         },
     )?;
     Ok(())
+}
+
+/// Scores of every gold sentence from a `classify`-style JSONL file (matched
+/// by id; every gold id must be there, extra ids are ignored).
+fn precomputed_scores(
+    path: &Path,
+    gold: &[gold::LabelledSentence],
+    labels: &[String],
+) -> Result<Vec<Vec<f32>>> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: String,
+        scores: BTreeMap<String, f32>,
+    }
+    let mut by_id = HashMap::new();
+    for (line_no, l) in gold::read_jsonl::<Line>(path)? {
+        let row = labels
+            .iter()
+            .map(|label| {
+                l.scores.get(label).copied().with_context(|| {
+                    format!(
+                        "{}:{line_no}: id {} has no score for {label}",
+                        path.display(),
+                        l.id
+                    )
+                })
+            })
+            .collect::<Result<Vec<f32>>>()?;
+        if by_id.insert(l.id.clone(), row).is_some() {
+            bail!("{}:{line_no}: id {} scored twice", path.display(), l.id);
+        }
+    }
+    gold.iter()
+        .map(|s| {
+            by_id.get(&s.id).cloned().with_context(|| {
+                format!("{}: no scores for gold sentence {}", path.display(), s.id)
+            })
+        })
+        .collect()
 }
 
 /// One sentence line of `segment`.

@@ -1,6 +1,10 @@
 //! Fine-tuning: encoder and head together, AdamW with linear warm-up and
 //! decay, class-weighted binary cross-entropy, early stopping on dev
 //! macro-F1, seeded for reproducibility.
+//!
+//! With no dev split (a final fit on all labelled data once the recipe has
+//! been chosen on dev) every epoch runs, the last one is kept and the
+//! thresholds are 0.5.
 
 use std::path::Path;
 
@@ -73,10 +77,11 @@ pub struct EpochReport {
     pub epoch: usize,
     /// Mean training loss.
     pub train_loss: f64,
-    /// Dev metrics per label at threshold 0.5.
+    /// Dev metrics per label at threshold 0.5 (empty without a dev split).
     pub dev: Vec<(String, LabelMetrics)>,
-    /// Dev macro-F1 over all labels at 0.5 (the early-stopping criterion).
-    pub dev_macro_f1: f64,
+    /// Dev macro-F1 over all labels at 0.5 (the early-stopping criterion;
+    /// `None` without a dev split).
+    pub dev_macro_f1: Option<f64>,
 }
 
 /// What a training run did.
@@ -86,9 +91,10 @@ pub struct TrainReport {
     pub epochs: Vec<EpochReport>,
     /// The epoch whose weights were kept.
     pub best_epoch: usize,
-    /// Its dev macro-F1.
-    pub best_dev_macro_f1: f64,
-    /// Per-label thresholds tuned on dev with the kept weights.
+    /// Its dev macro-F1 (`None` without a dev split).
+    pub best_dev_macro_f1: Option<f64>,
+    /// Per-label thresholds tuned on dev with the kept weights (0.5 without
+    /// a dev split).
     pub thresholds: Vec<f32>,
     /// Positive-class weights used in the loss.
     pub pos_weights: Vec<f32>,
@@ -316,13 +322,15 @@ pub fn evaluate(
 pub struct Splits<'a> {
     /// Sentences the weights are fitted on.
     pub train: &'a [LabelledSentence],
-    /// Sentences for early stopping and thresholds.
+    /// Sentences for early stopping and thresholds; empty for a final fit
+    /// without them (all epochs run, the last is kept, thresholds 0.5).
     pub dev: &'a [LabelledSentence],
 }
 
 /// Fine-tune `base` on `data.train`, keep the epoch with the best dev
 /// macro-F1, tune thresholds on dev, and write the model directory to
-/// `out`. `log` receives one line per epoch.
+/// `out`. `log` receives one line per epoch. With an empty dev split, all
+/// `cfg.epochs` run, the last epoch is kept and every threshold is 0.5.
 pub fn train(
     base: &ModelDir,
     labels: &[String],
@@ -333,10 +341,8 @@ pub fn train(
     log: &mut dyn FnMut(&str),
 ) -> Result<TrainReport> {
     let Splits { train, dev } = data;
-    if train.is_empty() || dev.is_empty() {
-        return Err(Error::Invalid(
-            "training and dev data must both be non-empty".into(),
-        ));
+    if train.is_empty() {
+        return Err(Error::Invalid("training data must be non-empty".into()));
     }
     let weights = pos_weights(train, labels, cfg.max_pos_weight);
     let mut trainer = Trainer::new(base, labels, &weights, cfg, device)?;
@@ -389,13 +395,29 @@ pub fn train(
             bar.inc(1);
         }
         bar.finish_and_clear();
+        let train_loss = loss_sum / n.max(1) as f64;
+        if dev.is_empty() {
+            log(&format!(
+                "epoch {epoch}: train loss {train_loss:.4} (no dev split)"
+            ));
+            epochs.push(EpochReport {
+                epoch,
+                train_loss,
+                dev: Vec::new(),
+                dev_macro_f1: None,
+            });
+            best_epoch = epoch;
+            if step >= total {
+                break;
+            }
+            continue;
+        }
         let scores = trainer.predict(&dev_enc)?;
         let dev_metrics = evaluate(&scores, &dev_y, labels, &thresholds_05);
         let f1s: Vec<LabelMetrics> = dev_metrics.iter().map(|(_, m)| *m).collect();
         let dev_macro = macro_f1(&f1s);
         log(&format!(
-            "epoch {epoch}: train loss {:.4}, dev macro-F1 {:.4} ({})",
-            loss_sum / n.max(1) as f64,
+            "epoch {epoch}: train loss {train_loss:.4}, dev macro-F1 {:.4} ({})",
             dev_macro,
             dev_metrics
                 .iter()
@@ -405,9 +427,9 @@ pub fn train(
         ));
         epochs.push(EpochReport {
             epoch,
-            train_loss: loss_sum / n.max(1) as f64,
+            train_loss,
             dev: dev_metrics,
-            dev_macro_f1: dev_macro,
+            dev_macro_f1: Some(dev_macro),
         });
         if dev_macro > best {
             best = dev_macro;
@@ -427,13 +449,17 @@ pub fn train(
     if let Some(s) = &best_snapshot {
         trainer.model.restore(s)?;
     }
-    let scores = trainer.predict(&dev_enc)?;
-    let thresholds = best_thresholds(&scores, &dev_y, labels.len());
+    let thresholds = if dev.is_empty() {
+        vec![0.5; labels.len()]
+    } else {
+        let scores = trainer.predict(&dev_enc)?;
+        best_thresholds(&scores, &dev_y, labels.len())
+    };
     trainer.save(out, &thresholds, cfg.max_length)?;
     Ok(TrainReport {
         epochs,
         best_epoch,
-        best_dev_macro_f1: best,
+        best_dev_macro_f1: (!dev.is_empty()).then_some(best),
         thresholds,
         pos_weights: weights,
         config: cfg.clone(),

@@ -543,3 +543,131 @@ fn copy_default_model(dir: &std::path::Path) -> std::path::PathBuf {
     }
     model
 }
+
+/// `train` without `--dev` (a final fit on all labelled data): every epoch
+/// runs, the last is kept, the thresholds are 0.5 and the card says so.
+#[test]
+fn train_without_a_dev_split_keeps_the_last_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("train.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string("data/gold/dev.jsonl")
+        .unwrap()
+        .lines()
+        .take(12)
+        .map(str::to_string)
+        .collect();
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("fit");
+    let o = bin()
+        .args(["train", "--base", "models/policy-lens-m3e-small", "--train"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .args(["--epochs", "2", "--batch-size", "4", "--max-steps", "4"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("kept the last epoch, 2 (no dev split"),
+        "{stdout}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("training.json")).unwrap()).unwrap();
+    assert_eq!(report["best_epoch"], 2);
+    assert!(report["best_dev_macro_f1"].is_null());
+    assert_eq!(report["epochs"].as_array().unwrap().len(), 2);
+    assert!(report["epochs"][1]["dev_macro_f1"].is_null());
+    let thresholds: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("thresholds.json")).unwrap())
+            .unwrap();
+    for (_, t) in thresholds.as_object().unwrap() {
+        assert_eq!(t.as_f64(), Some(0.5));
+    }
+    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(card.contains("no dev split: all 2 epochs ran"), "{card}");
+    // The fitted model loads and scores.
+    let o = run_with_stdin(
+        bin().args(["classify", "--model"]).arg(&out),
+        "{\"id\":\"x\",\"text\":\"要严格落实入境人员集中隔离。\"}\n".as_bytes(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json_lines(&o.stdout).len(), 1);
+}
+
+/// `eval --scores` on what `classify` wrote gives the same metrics as `eval`
+/// running the model, and a gold sentence without scores is an error that
+/// names it.
+#[test]
+fn eval_of_precomputed_scores_matches_eval_of_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string("data/gold/dev.jsonl")
+        .unwrap()
+        .lines()
+        .take(60)
+        .map(str::to_string)
+        .collect();
+    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let o = bin()
+        .args(["classify", "--input"])
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Reversed order: matched by id, not by position.
+    let mut scored: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    scored.reverse();
+    let scores = dir.path().join("scores.jsonl");
+    std::fs::write(&scores, scored.join("\n") + "\n").unwrap();
+    let eval = |extra: &[&std::ffi::OsStr], out: &std::path::Path| {
+        let o = bin()
+            .args(["eval", "--gold"])
+            .arg(&gold)
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let m: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap())
+                .unwrap();
+        m
+    };
+    let by_model = eval(&[], &dir.path().join("model"));
+    let by_scores = eval(
+        &["--scores".as_ref(), scores.as_os_str()],
+        &dir.path().join("scores"),
+    );
+    for key in [
+        "labels",
+        "macro_f1",
+        "macro_f1_ci",
+        "directive_category",
+        "false_positives",
+    ] {
+        assert_eq!(by_model[key], by_scores[key], "{key}");
+    }
+    // One gold sentence missing from the scores.
+    std::fs::write(&scores, scored[1..].join("\n") + "\n").unwrap();
+    let o = bin()
+        .args(["eval", "--gold"])
+        .arg(&gold)
+        .arg("--scores")
+        .arg(&scores)
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let missing = serde_json::from_str::<Value>(scored[0]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("no scores for gold sentence {missing}")),
+        "{err}"
+    );
+}
