@@ -533,6 +533,19 @@ fn eval_articles_tunes_the_minimum_evidence_score_on_dev_only() {
     assert_eq!(metrics(&out)["micro"], metrics(&again)["micro"]);
 }
 
+/// The first `n` lines of the dev gold, as `dir/dev-N.jsonl`.
+fn first_dev_sentences(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let path = dir.join(format!("dev-{n}.jsonl"));
+    let text: String = std::fs::read_to_string("data/gold/dev.jsonl")
+        .unwrap()
+        .lines()
+        .take(n)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// A copy of the shipped model in `dir/model`, for commands that write into it.
 fn copy_default_model(dir: &std::path::Path) -> std::path::PathBuf {
     let model = dir.join("model");
@@ -549,14 +562,7 @@ fn copy_default_model(dir: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn train_without_a_dev_split_keeps_the_last_epoch() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("train.jsonl");
-    let lines: Vec<String> = std::fs::read_to_string("data/gold/dev.jsonl")
-        .unwrap()
-        .lines()
-        .take(12)
-        .map(str::to_string)
-        .collect();
-    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let data = first_dev_sentences(dir.path(), 12);
     let out = dir.path().join("fit");
     let o = bin()
         .args(["train", "--base", "models/policy-lens-m3e-small", "--train"])
@@ -601,14 +607,7 @@ fn train_without_a_dev_split_keeps_the_last_epoch() {
 #[test]
 fn eval_of_precomputed_scores_matches_eval_of_the_model() {
     let dir = tempfile::tempdir().unwrap();
-    let gold = dir.path().join("gold.jsonl");
-    let lines: Vec<String> = std::fs::read_to_string("data/gold/dev.jsonl")
-        .unwrap()
-        .lines()
-        .take(60)
-        .map(str::to_string)
-        .collect();
-    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let gold = first_dev_sentences(dir.path(), 60);
     let o = bin()
         .args(["classify", "--input"])
         .arg(&gold)
@@ -620,26 +619,24 @@ fn eval_of_precomputed_scores_matches_eval_of_the_model() {
     scored.reverse();
     let scores = dir.path().join("scores.jsonl");
     std::fs::write(&scores, scored.join("\n") + "\n").unwrap();
-    let eval = |extra: &[&std::ffi::OsStr], out: &std::path::Path| {
-        let o = bin()
+    let eval = |extra: &[&std::ffi::OsStr], out: &str| {
+        bin()
             .args(["eval", "--gold"])
             .arg(&gold)
             .args(extra)
             .arg("--out")
-            .arg(out)
+            .arg(dir.path().join(out))
             .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap())
-                .unwrap();
-        m
+            .unwrap()
     };
-    let by_model = eval(&[], &dir.path().join("model"));
-    let by_scores = eval(
-        &["--scores".as_ref(), scores.as_os_str()],
-        &dir.path().join("scores"),
-    );
+    let metrics = |o: std::process::Output, out: &str| -> Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(dir.path().join(out).join("metrics.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let with_scores = ["--scores".as_ref(), scores.as_os_str()];
+    let by_model = metrics(eval(&[], "model"), "model");
+    let by_scores = metrics(eval(&with_scores, "scores"), "scores");
     for key in [
         "labels",
         "macro_f1",
@@ -651,15 +648,7 @@ fn eval_of_precomputed_scores_matches_eval_of_the_model() {
     }
     // One gold sentence missing from the scores.
     std::fs::write(&scores, scored[1..].join("\n") + "\n").unwrap();
-    let o = bin()
-        .args(["eval", "--gold"])
-        .arg(&gold)
-        .arg("--scores")
-        .arg(&scores)
-        .arg("--out")
-        .arg(dir.path().join("bad"))
-        .output()
-        .unwrap();
+    let o = eval(&with_scores, "bad");
     assert!(!o.status.success());
     let missing = serde_json::from_str::<Value>(scored[0]).unwrap()["id"]
         .as_str()
