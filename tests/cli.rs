@@ -410,14 +410,7 @@ fn tune_thresholds_cross_validates_the_rule_and_writes_the_winner() {
     let dir = tempfile::tempdir().unwrap();
     let model = copy_default_model(dir.path());
     // A dev subset keeps the test short; whole articles stay together.
-    let dev: String = std::fs::read_to_string("data/gold/dev.jsonl")
-        .unwrap()
-        .lines()
-        .take(500)
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let gold = dir.path().join("dev-part.jsonl");
-    std::fs::write(&gold, dev).unwrap();
+    let gold = first_dev_sentences(dir.path(), 500);
     let out = dir.path().join("out");
     let o = bin()
         .args(["eval", "--gold"])
