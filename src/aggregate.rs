@@ -172,11 +172,7 @@ pub fn summarize(
             }
         }
         let count = ev.len();
-        let strong = ev
-            .iter()
-            .filter(|e| e.score >= opts.min_evidence_score)
-            .count();
-        let is_present = strong >= opts.min_sentences.max(1);
+        let is_present = category_present(&ev, opts.min_evidence_score, opts.min_sentences);
         if is_present {
             present.push(label.to_string());
         }
@@ -210,6 +206,21 @@ pub fn summarize(
         other_count,
         other_measures: other,
     }
+}
+
+/// The presence rule for one category: at least `min_sentences` of its
+/// directive sentences (and never fewer than one) have an evidence score of
+/// at least `min_evidence_score`.
+pub fn category_present(
+    directives: &[Evidence],
+    min_evidence_score: f32,
+    min_sentences: usize,
+) -> bool {
+    let strong = directives
+        .iter()
+        .filter(|e| e.score >= min_evidence_score)
+        .count();
+    strong >= min_sentences.max(1)
 }
 
 fn evidence(s: &ScoredSentence, score: f32, category_score: f32, directive_score: f32) -> Evidence {
@@ -299,19 +310,23 @@ impl CorpusSummary {
     }
 }
 
+/// Test fixtures shared with the article-evaluation tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn article() -> Article {
+    /// An article with id `id` and a one-character text.
+    pub fn article(id: &str) -> Article {
         Article {
-            id: "a".into(),
+            id: id.into(),
             text: "x".into(),
             ..Article::default()
         }
     }
 
-    fn scored(text: &str, vaccination: f32, directive: f32) -> ScoredSentence {
+    /// A sentence `text` scored `score` for `label` and `directive` for
+    /// the directive flag.
+    pub fn scored(text: &str, label: &str, score: f32, directive: f32) -> ScoredSentence {
         ScoredSentence {
             sentence: Sentence {
                 text: text.into(),
@@ -319,12 +334,25 @@ mod tests {
                 end: 1,
             },
             scores: [
-                ("vaccination".to_string(), vaccination),
+                (label.to_string(), score),
                 (DIRECTIVE.to_string(), directive),
             ]
             .into_iter()
             .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> Article {
+        fixtures::article("a")
+    }
+
+    fn scored(text: &str, vaccination: f32, directive: f32) -> ScoredSentence {
+        fixtures::scored(text, "vaccination", vaccination, directive)
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::ArticleSummary;
+use crate::aggregate::{category_present, ArticleSummary};
 use crate::error::Result;
 use crate::labels::TOPIC_LABELS;
 use crate::metrics::LabelMetrics;
@@ -177,12 +177,7 @@ pub fn with_min_evidence_score(
             let mut s = s.clone();
             s.categories_present.clear();
             for (label, c) in s.categories.iter_mut() {
-                let strong = c
-                    .directives
-                    .iter()
-                    .filter(|e| e.score >= min_evidence_score)
-                    .count();
-                c.present = strong >= min_sentences.max(1);
+                c.present = category_present(&c.directives, min_evidence_score, min_sentences);
                 if c.present {
                     s.categories_present.push(label.clone());
                 }
@@ -333,32 +328,11 @@ pub fn evidence_score_markdown(cv: &EvidenceScoreCv) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::fixtures::article;
     use crate::aggregate::{summarize, AggregateOptions, ScoredSentence};
-    use crate::document::Article;
-    use crate::segment::Sentence;
-
-    fn article(id: &str) -> Article {
-        Article {
-            id: id.into(),
-            text: "x".into(),
-            ..Article::default()
-        }
-    }
 
     fn scored(id: &str, import: f32, directive: f32) -> ScoredSentence {
-        ScoredSentence {
-            sentence: Sentence {
-                text: id.into(),
-                start: 0,
-                end: 1,
-            },
-            scores: [
-                ("import_control".to_string(), import),
-                ("directive".to_string(), directive),
-            ]
-            .into_iter()
-            .collect(),
-        }
+        crate::aggregate::fixtures::scored(id, "import_control", import, directive)
     }
 
     fn summary(id: &str, import: f32, directive: f32) -> ArticleSummary {
