@@ -438,7 +438,10 @@ fn run(cli: Cli) -> Result<()> {
             let mut agg = analyzer.aggregate_options().clone();
             agg.min_sentences = min_sentences;
             if let Some(m) = min_evidence_score {
-                if !(0.0..=1.0).contains(&m) {
+                let settings = model::AggregateSettings {
+                    min_evidence_score: m,
+                };
+                if !settings.is_valid() {
                     bail!("--min-evidence-score must be in [0, 1], got {m}");
                 }
                 agg.min_evidence_score = m;

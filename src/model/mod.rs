@@ -200,7 +200,7 @@ impl ModelDir {
                     None,
                 )
             })?;
-        if !(0.0..=1.0).contains(&settings.min_evidence_score) {
+        if !settings.is_valid() {
             return Err(Error::model(
                 &path,
                 format!(
@@ -320,6 +320,14 @@ pub const AGGREGATE_FILE: &str = "aggregate.json";
 pub struct AggregateSettings {
     /// See [`ModelDir::min_evidence_score`].
     pub min_evidence_score: f32,
+}
+
+impl AggregateSettings {
+    /// A minimum evidence score is a product of two probabilities: it must
+    /// lie in [0, 1].
+    pub fn is_valid(self) -> bool {
+        (0.0..=1.0).contains(&self.min_evidence_score)
+    }
 }
 
 /// Write `aggregate.json` into `dir`.
