@@ -68,8 +68,17 @@ directive 0.05-0.3, 60), anything with topic >= 0.05 (`al8topic:<label>`,
 60), and epidemic-article sentences with an uncertain directive score
 (`al8d:directive`, 0.2-0.8, 450).
 
+Round 9 (--round 9) is a second draw for the *test* split only, with no
+model involved: the strata of rounds 1-3 on test-split articles (topic
+keywords `kw9:<label>`, what the broader round-4 lists add `kw9b:<label>`,
+directive cue + topic keyword `kw9dir:<label>`, directive cue
+`kw9:directive`, hard negatives `hard9:*`, natural mix `epi9:<src>` and
+random `rand9:<src>`), excluding every earlier sample. It makes the test
+split larger, so its numbers are less noisy, and the new sentences were
+never used to choose anything.
+
 Usage: python3 data/tools/sample_sentences.py SHARED_CORPUS_DIR OUT [EXCLUDE.tsv...]
-           [--round 2|3|4|5|6pool|6|7pool|7|8pool|8] [--scores SCORES.jsonl]
+           [--round 2|3|4|5|6pool|6|7pool|7|8pool|8|9] [--scores SCORES.jsonl]
 """
 import argparse
 import csv
@@ -190,11 +199,11 @@ def main():
     ap.add_argument("root", help="the shared corpus directory")
     ap.add_argument("out", help="TSV to write (JSONL for --round 6pool, 7pool or 8pool)")
     ap.add_argument("excludes", nargs="*", help="earlier sample TSVs whose texts are not drawn again")
-    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7", "8pool", "8"])
+    ap.add_argument("--round", default="1", choices=["1", "2", "3", "4", "5", "6pool", "6", "7pool", "7", "8pool", "8", "9"])
     ap.add_argument("--scores", help="rounds 6, 7 and 8: `policy-lens classify` output for that round's pool")
     args = ap.parse_intermixed_args()
     root, out_path, rnd = args.root, args.out, args.round
-    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202, "8pool": 0, "8": 20261203}[rnd])
+    rng = random.Random({"1": 20211104, "2": 20221107, "3": 20221129, "4": 20261130, "5": 20261131, "6pool": 0, "6": 20261201, "7pool": 0, "7": 20261202, "8pool": 0, "8": 20261203, "9": 20261204}[rnd])
     pools = {}
     for src, gen in (("cctv", cctv_articles), ("dxy", dxy_articles), ("qa", qa_articles)):
         for aid, title, body in gen(root):
@@ -295,6 +304,30 @@ def main():
             take(f"kw5dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
         for src in ("dxy", "qa"):
             take(f"epi5:{src}", [c for c in pools[src] if c[3] and split_of(c[0]) != "test"], 100)
+    elif rnd == "9":
+        # A second draw for the test split only, from the strata of rounds 1-3
+        # (topic keywords, directive cue + topic keyword, directive cue, hard
+        # negatives, natural mix, random), so the test split keeps its mix.
+        pool = [c for c in everything if split_of(c[0]) == "test"]
+        for label, n in (("infection_control", 90), ("vaccination", 75), ("import_control", 75), ("accountability", 75)):
+            rx = re.compile(ROUND2_KW[label])
+            take(f"kw9:{label}", [c for c in pool if rx.search(c[2])], n)
+        cue = re.compile(DIRECTIVE_KW)
+        for label in ROUND4_KW:
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw9dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 50)
+        for label in ROUND4_KW:
+            # The broader round-4 lists: what the narrower ones left.
+            rx = re.compile(ROUND4_KW[label])
+            take(f"kw9b:{label}", [c for c in pool if rx.search(c[2])], 60)
+        take("kw9:directive", [c for c in pool if cue.search(c[2])], 80)
+        for stratum, pat in HARD_NEG.items():
+            rx = re.compile(pat)
+            take(stratum.replace("hard:", "hard9:"), [c for c in pool if rx.search(c[2])], 30)
+        for src, n in (("cctv", 150), ("dxy", 100), ("qa", 60)):
+            take(f"epi9:{src}", [c for c in pools[src] if c[3] and split_of(c[0]) == "test"], n)
+        for src, n in (("cctv", 80), ("dxy", 20), ("qa", 20)):
+            take(f"rand9:{src}", [c for c in pools[src] if split_of(c[0]) == "test"], n)
     elif rnd == "2":
         for label, n in (("infection_control", 450), ("vaccination", 150), ("import_control", 150), ("accountability", 150)):
             rx = re.compile(ROUND2_KW[label])
