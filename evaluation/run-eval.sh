@@ -19,9 +19,18 @@ $BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.j
 $BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
 $BIN eval-articles --gold data/article-gold/dev-articles.jsonl --model "$MODEL" --out "$OUT/articles-dev"
+# The test split's two draws (data/README.md): round 9 alone (994 sentences
+# added after every model choice, never used to choose anything), with the
+# baselines beside it, and rounds 1-3 (the 720 sentences of the earlier
+# test split, "test v2").
+$BIN eval --gold data/gold/test-round9.jsonl --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/model-test-round9"
+$BIN eval --gold data/gold/test-round9.jsonl --baseline keyword --train data/gold/train.jsonl --out "$OUT/keyword-test-round9"
+$BIN eval --gold data/gold/test-round9.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/ngram-test-round9"
+$BIN eval --gold data/gold/test-rounds1-3.jsonl --model "$MODEL" --out "$OUT/model-test-rounds1-3"
 # The f32 engine of the default model (auto picks int8 on AVX-512 VNNI CPUs).
 $BIN eval --gold data/gold/test.jsonl --model "$MODEL" --engine fast --out "$OUT/model-test-f32"
 # The fast 2-layer variant, same harness.
 FAST=models/policy-lens-m3e-small-fast
 $BIN eval --gold data/gold/test.jsonl --model "$FAST" --out "$OUT/fast-model-test"
+$BIN eval --gold data/gold/test-round9.jsonl --model "$FAST" --out "$OUT/fast-model-test-round9"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$FAST" --out "$OUT/fast-articles"

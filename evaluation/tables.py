@@ -21,8 +21,9 @@ def ci(x, c):
     return f"{x:.3f} [{c['low']:.3f}, {c['high']:.3f}]"
 
 
-def main():
-    runs = [(title, load(name)) for name, title in SYSTEMS if os.path.exists(os.path.join(RES, name, "metrics.json"))]
+def systems_table(systems):
+    """Model and baselines side by side, with 95% CIs; returns the runs found."""
+    runs = [(title, load(name)) for name, title in systems if os.path.exists(os.path.join(RES, name, "metrics.json"))]
     labels = [l["label"] for l in runs[0][1]["labels"]]
     print("| system | " + " | ".join(f"{l} F1" for l in labels) + " | topic macro-F1 | topic micro-F1 | directive-category macro-F1 |")
     print("|---|" + "---|" * (len(labels) + 3))
@@ -30,7 +31,11 @@ def main():
         cells = [ci(l["f1"], l["f1_ci"]) for l in r["labels"]]
         print(f"| {title} | " + " | ".join(cells) + f" | {ci(r['macro_f1'], r['macro_f1_ci'])} | {ci(r['micro_f1'], r['micro_f1_ci'])} | {ci(r['directive_category_macro_f1'], r['directive_category_macro_f1_ci'])} |")
     print()
-    comp = os.path.join(RES, "model-test", "comparisons.json")
+    return runs
+
+
+def paired_table(model_dir):
+    comp = os.path.join(RES, model_dir, "comparisons.json")
     if os.path.exists(comp):
         comparisons = json.load(open(comp, encoding="utf-8"))
         c0 = comparisons[0]
@@ -41,6 +46,17 @@ def main():
             for d in c["metrics"]:
                 print(f"| {c['system_b']} | {d['metric']} | {d['a']:.3f} | {d['b']:.3f} | {d['difference']:+.3f} [{d['difference_ci']['low']:+.3f}, {d['difference_ci']['high']:+.3f}] | {d['share_not_better']:.3f} |")
         print()
+
+
+def main():
+    runs = systems_table(SYSTEMS)
+    paired_table("model-test")
+    for name, what in (("model-test-round9", "round 9 alone (never used to choose)"), ("model-test-rounds1-3", "rounds 1-3 alone (test v2)")):
+        if os.path.exists(os.path.join(RES, name, "metrics.json")):
+            m = load(name)
+            print(f"Test split by draw, {what}: `{m['gold']}` ({m['sentences']} sentences)\n")
+            systems_table([(s + name[len("model-test"):], t) for s, t in SYSTEMS])
+            paired_table(name)
     m = runs[0][1]
     print(f"Per label, {runs[0][0]} on `{m['gold']}` ({m['sentences']} sentences):\n")
     print("| label | threshold | precision | recall | F1 | support | PR-AUC | ECE |")

@@ -4,17 +4,20 @@
 Inputs (data/annotation/):
   sample.tsv          round 1 sentences (id, article, split, stratum, text)
   sample-2.tsv        round 2 sentences (same columns)
-  sample-3.tsv … -8   rounds 3-8 sentences (same columns)
+  sample-3.tsv … -9   rounds 3-9 sentences (same columns; round 9 extends the
+                      test split)
   labels-N.tsv        first annotation of batch N (id, labels, directive)
   double-b.tsv        independent second annotation of 300 sentences (also
                       double-4b.tsv for round 4, double-67b.tsv for rounds 6-7,
-                      double-testb.tsv for every test-split sentence)
+                      double-testb.tsv for every test-split sentence of rounds
+                      1-3, double-9b.tsv for every sentence of round 9)
   ic-pass-b.tsv       a second reader's infection_control 1/0 for the train/dev
                       sentences near that boundary (the consistency pass)
   adjudication.tsv    the adjudicator's final decisions (override)
 
-Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, and
-data/gold/stats.md with per-split label counts and Cohen's kappa of the
+Outputs: data/gold/{train,dev,test}.jsonl in the ANNOTATION.md format, the
+test split's two draws as data/gold/test-rounds1-3.jsonl and
+data/gold/test-round9.jsonl (subsets of test.jsonl), and data/gold/stats.md with per-split label counts and Cohen's kappa of the
 double annotation (computed before adjudication).
 
 Usage: python3 data/tools/build_gold.py
@@ -58,9 +61,14 @@ def agreement(a, b):
     return agree, kappa(a, b), f1
 
 
+def is_round9(row):
+    """Whether a gold row was drawn in round 9 (its stratum names the round)."""
+    return row["stratum"].split(":")[0] in ("kw9", "kw9b", "kw9dir", "hard9", "epi9", "rand9")
+
+
 def main():
     sample = read_tsv(os.path.join(ANN, "sample.tsv"))
-    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv", "sample-8.tsv"):
+    for extra in ("sample-2.tsv", "sample-3.tsv", "sample-4.tsv", "sample-5.tsv", "sample-6.tsv", "sample-7.tsv", "sample-8.tsv", "sample-9.tsv"):
         if os.path.exists(os.path.join(ANN, extra)):
             sample += read_tsv(os.path.join(ANN, extra))
     assert len({s["id"] for s in sample}) == len(sample), "duplicate sentence ids"
@@ -72,7 +80,7 @@ def main():
     missing = [s["id"] for s in sample if s["id"] not in first]
     assert not missing, f"{len(missing)} sentences unlabelled, e.g. {missing[:3]}"
     stats = []
-    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4"), ("double-67b.tsv", "rounds 6-7"), ("double-testb.tsv", "the whole test split")):
+    for second_name, what in (("double-b.tsv", "round 1"), ("double-4b.tsv", "round 4"), ("double-67b.tsv", "rounds 6-7"), ("double-testb.tsv", "the test split of rounds 1-3"), ("double-9b.tsv", "round 9, test split")):
         second_path = os.path.join(ANN, second_name)
         if not os.path.exists(second_path):
             continue
@@ -135,6 +143,14 @@ def main():
         counts = [sum(lab in r["labels"] for r in rows) for lab in TOPICS]
         stats.append(f"| {name} | {len(rows)} | {len(set(r['article'] for r in rows))} | "
                      + " | ".join(map(str, counts)) + f" | {sum(r['directive'] for r in rows)} |")
+    # The test split by draw: rounds 1-3 (the 720 sentences every decision up to
+    # stage 9 was confirmed on) and round 9 (added later, never used to choose).
+    for name, keep in (("test-rounds1-3", lambda r: not is_round9(r)), ("test-round9", is_round9)):
+        rows = [r for r in splits["test"] if keep(r)]
+        if rows:
+            with open(os.path.join(GOLD, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+                for r in rows:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
     allrows = [r for rows in splits.values() for r in rows]
     counts = [sum(lab in r["labels"] for r in allrows) for lab in TOPICS]
     stats.append(f"| all | {len(allrows)} | {len(set(r['article'] for r in allrows))} | "
