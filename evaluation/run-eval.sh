@@ -18,6 +18,10 @@ $BIN eval --gold data/gold/test.jsonl --baseline keyword --train data/gold/train
 $BIN eval --gold data/gold/test.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/ngram-test"
 $BIN eval --gold data/gold/dev.jsonl --model "$MODEL" --out "$OUT/model-dev"
 $BIN eval-articles --gold data/article-gold/articles.jsonl --model "$MODEL" --out "$OUT/articles"
+# The test article gold's two draws: the 125 articles every decision up to
+# stage 9 was confirmed on, and the 116 drawn in session 9 (never used to choose).
+$BIN eval-articles --gold data/article-gold/test-draw1.jsonl --model "$MODEL" --out "$OUT/articles-draw1"
+$BIN eval-articles --gold data/article-gold/test-draw2.jsonl --model "$MODEL" --out "$OUT/articles-draw2"
 $BIN eval-articles --gold data/article-gold/dev-articles.jsonl --model "$MODEL" --out "$OUT/articles-dev"
 # The test split's two draws (data/README.md): round 9 alone (994 sentences
 # added after every model choice, never used to choose anything), with the
