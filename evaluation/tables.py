@@ -69,7 +69,9 @@ def main():
     for name, d in m["directive_category"]:
         print(f"| {name} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['support']} |")
     for sub, gold, what in (
-        ("articles", "articles.jsonl", "test split"),
+        ("articles", "articles.jsonl", "test split, both draws"),
+        ("articles-draw1", "test-draw1.jsonl", "test split, first draw (test v2)"),
+        ("articles-draw2", "test-draw2.jsonl", "test split, second draw (never used to choose)"),
         ("articles-dev", "dev-articles.jsonl", "dev split"),
     ):
         art = os.path.join(RES, sub, "article-metrics.json")
