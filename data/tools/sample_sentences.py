@@ -231,6 +231,11 @@ def main():
             chosen.append((sentence_id(aid, k), aid, split_of(aid), stratum, s))
             got += 1
 
+    def hits(cands, pattern, cue=False):
+        """The candidates matching a keyword pattern (and a directive cue word)."""
+        rx, cue_rx = re.compile(pattern), re.compile(DIRECTIVE_KW)
+        return [c for c in cands if rx.search(c[2]) and (not cue or cue_rx.search(c[2]))]
+
     everything = [c for src in pools for c in pools[src]]
     if rnd in ("6pool", "7pool", "8pool"):
         # Every not-yet-sampled sentence of a train/dev article, for the model to score.
@@ -278,19 +283,14 @@ def main():
                 75,
             )
     elif rnd == "3":
-        cue = re.compile(DIRECTIVE_KW)
         for label, n in (("import_control", 250), ("vaccination", 250), ("infection_control", 150), ("accountability", 150)):
-            rx = re.compile(ROUND2_KW[label])
-            take(f"kw3:{label}", [c for c in everything if rx.search(c[2]) and cue.search(c[2])], n)
+            take(f"kw3:{label}", hits(everything, ROUND2_KW[label], cue=True), n)
     elif rnd == "4":
         pool = [c for c in everything if split_of(c[0]) != "test"]
         for label, n in (("accountability", 400), ("infection_control", 400), ("vaccination", 200), ("import_control", 200)):
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw4:{label}", [c for c in pool if rx.search(c[2])], n)
-        cue = re.compile(DIRECTIVE_KW)
+            take(f"kw4:{label}", hits(pool, ROUND4_KW[label]), n)
         for label in ROUND4_KW:
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw4dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
+            take(f"kw4dir:{label}", hits(pool, ROUND4_KW[label], cue=True), 100)
         take("epi4:cctv", [c for c in pools["cctv"] if c[3] and split_of(c[0]) != "test"], 200)
     elif rnd == "5":
         pool = [c for c in everything if split_of(c[0]) != "test"]
@@ -298,10 +298,8 @@ def main():
         take("kw5:infection_control", [c for c in pool if re.search(ic, c[2])], 500)
         cctv = [c for c in pool if c[0].startswith("cctv")]
         take("kw5:accountability", [c for c in cctv if re.search(ROUND4_KW["accountability"], c[2])], 300)
-        cue = re.compile(DIRECTIVE_KW)
         for label in ("import_control", "vaccination"):
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw5dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 100)
+            take(f"kw5dir:{label}", hits(pool, ROUND4_KW[label], cue=True), 100)
         for src in ("dxy", "qa"):
             take(f"epi5:{src}", [c for c in pools[src] if c[3] and split_of(c[0]) != "test"], 100)
     elif rnd == "9":
@@ -310,17 +308,13 @@ def main():
         # negatives, natural mix, random), so the test split keeps its mix.
         pool = [c for c in everything if split_of(c[0]) == "test"]
         for label, n in (("infection_control", 90), ("vaccination", 75), ("import_control", 75), ("accountability", 75)):
-            rx = re.compile(ROUND2_KW[label])
-            take(f"kw9:{label}", [c for c in pool if rx.search(c[2])], n)
-        cue = re.compile(DIRECTIVE_KW)
+            take(f"kw9:{label}", hits(pool, ROUND2_KW[label]), n)
         for label in ROUND4_KW:
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw9dir:{label}", [c for c in pool if rx.search(c[2]) and cue.search(c[2])], 50)
+            take(f"kw9dir:{label}", hits(pool, ROUND4_KW[label], cue=True), 50)
         for label in ROUND4_KW:
             # The broader round-4 lists: what the narrower ones left.
-            rx = re.compile(ROUND4_KW[label])
-            take(f"kw9b:{label}", [c for c in pool if rx.search(c[2])], 60)
-        take("kw9:directive", [c for c in pool if cue.search(c[2])], 80)
+            take(f"kw9b:{label}", hits(pool, ROUND4_KW[label]), 60)
+        take("kw9:directive", hits(pool, DIRECTIVE_KW), 80)
         for stratum, pat in HARD_NEG.items():
             rx = re.compile(pat)
             take(stratum.replace("hard:", "hard9:"), [c for c in pool if rx.search(c[2])], 30)
