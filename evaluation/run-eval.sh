@@ -30,6 +30,9 @@ $BIN eval-articles --gold data/article-gold/dev-articles.jsonl --model "$MODEL" 
 $BIN eval --gold data/gold/test-round9.jsonl --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/model-test-round9"
 $BIN eval --gold data/gold/test-round9.jsonl --baseline keyword --train data/gold/train.jsonl --out "$OUT/keyword-test-round9"
 $BIN eval --gold data/gold/test-round9.jsonl --baseline ngram --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/ngram-test-round9"
+# Round 9 without its kw9b stratum (the broader round-4 keyword lists, a
+# stratum the rounds 1-3 draw never had), baselines beside it.
+$BIN eval --gold data/gold/test-round9.jsonl --exclude-stratum kw9b --model "$MODEL" --train data/gold/train.jsonl --dev data/gold/dev.jsonl $RULE --out "$OUT/model-test-round9-no-kw9b"
 $BIN eval --gold data/gold/test-rounds1-3.jsonl --model "$MODEL" --out "$OUT/model-test-rounds1-3"
 # The f32 engine of the default model (auto picks int8 on AVX-512 VNNI CPUs).
 $BIN eval --gold data/gold/test.jsonl --model "$MODEL" --engine fast --out "$OUT/model-test-f32"

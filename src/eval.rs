@@ -103,7 +103,8 @@ pub struct EvalReport {
     /// `reference`); absent for baselines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
-    /// Gold file.
+    /// Gold file, and the strata left out when a slice of it was scored
+    /// (`eval --exclude-stratum`).
     pub gold: String,
     /// Sentences evaluated.
     pub sentences: usize,

@@ -109,3 +109,52 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
     }
     Ok(out)
 }
+
+/// The stratum family of a gold sentence: its `stratum` up to the first
+/// `:` (`kw9b` for `kw9b:infection_control`), or `None` when it has none.
+pub fn stratum_family(s: &LabelledSentence) -> Option<&str> {
+    s.stratum.as_deref().and_then(|st| st.split(':').next())
+}
+
+/// Drop the sentences whose stratum family is one of `families`, to
+/// evaluate a slice of a gold file (e.g. a test split without one of its
+/// sampling strata). Sentences without a stratum are kept.
+pub fn without_strata(rows: Vec<LabelledSentence>, families: &[String]) -> Vec<LabelledSentence> {
+    rows.into_iter()
+        .filter(|s| !stratum_family(s).is_some_and(|f| families.iter().any(|x| x == f)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, stratum: Option<&str>) -> LabelledSentence {
+        LabelledSentence {
+            id: id.into(),
+            text: "要加强管理。".into(),
+            labels: vec![],
+            directive: true,
+            source: "test".into(),
+            silver: false,
+            article: None,
+            stratum: stratum.map(Into::into),
+            soft: None,
+        }
+    }
+
+    #[test]
+    fn strata_are_dropped_by_family_not_by_prefix() {
+        let rows = vec![
+            row("a", Some("kw9b:infection_control")),
+            row("b", Some("kw9:infection_control")),
+            row("c", Some("kw9dir:vaccination")),
+            row("d", None),
+        ];
+        let kept: Vec<_> = without_strata(rows, &["kw9b".into()])
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(kept, ["b", "c", "d"]);
+    }
+}

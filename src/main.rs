@@ -239,6 +239,11 @@ enum Command {
         /// models pooled. Thresholds: those of `--model` when given, else 0.5.
         #[arg(long, conflicts_with_all = ["baseline", "tune_thresholds", "update_card"])]
         scores: Option<PathBuf>,
+        /// Leave out the gold sentences of this sampling stratum family (the
+        /// `stratum` up to its `:`, e.g. `kw9b`); repeatable. Evaluates a
+        /// slice of the gold file; metrics.json names what was left out.
+        #[arg(long, value_name = "FAMILY", conflicts_with = "update_card")]
+        exclude_stratum: Vec<String>,
         /// Bootstrap resamples for the confidence intervals.
         #[arg(long, default_value_t = 1000)]
         bootstrap: usize,
@@ -647,10 +652,32 @@ fn run(cli: Cli) -> Result<()> {
             train: train_path,
             dev,
             scores: scores_path,
+            exclude_stratum,
             bootstrap,
             seed,
         } => {
             let data = gold::read_labelled(&gold_path)?;
+            let mut gold_name = gold_path.display().to_string();
+            let data = if exclude_stratum.is_empty() {
+                data
+            } else {
+                let all = data.len();
+                let kept = gold::without_strata(data, &exclude_stratum);
+                if kept.is_empty() {
+                    bail!(
+                        "--exclude-stratum {} leaves no sentence of {}",
+                        exclude_stratum.join(","),
+                        gold_path.display()
+                    );
+                }
+                gold_name = format!(
+                    "{gold_name} without strata {} ({} of {all} sentences)",
+                    exclude_stratum.join(", "),
+                    kept.len()
+                );
+                eprintln!("{gold_name}");
+                kept
+            };
             if data.iter().any(|s| s.silver) {
                 bail!(
                     "{} holds silver (keyword-made) labels: they are never used to measure",
@@ -728,7 +755,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let mut report = eval::evaluate(
                 &system,
-                &gold_path.display().to_string(),
+                &gold_name,
                 &data,
                 &scores,
                 &label_names,

@@ -653,3 +653,59 @@ fn eval_of_precomputed_scores_matches_eval_of_the_model() {
         "{err}"
     );
 }
+
+/// `eval --exclude-stratum` scores a slice of the gold file: the sentences
+/// of the named stratum families are left out, metrics.json says so, and a
+/// slice with nothing left is an error.
+#[test]
+fn eval_can_leave_out_a_sampling_stratum() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = first_dev_sentences(dir.path(), 60);
+    let families: std::collections::BTreeSet<String> = std::fs::read_to_string(&gold)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["stratum"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let family = families.iter().next().unwrap().clone();
+    let left_out = std::fs::read_to_string(&gold)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(&format!("\"stratum\": \"{family}:")))
+        .count();
+    assert!(left_out > 0 && left_out < 60, "{family}: {left_out}");
+    let eval = |strata: &[&String], out: &str| {
+        let mut cmd = bin();
+        cmd.args(["eval", "--gold"]).arg(&gold);
+        for s in strata {
+            cmd.args(["--exclude-stratum", s]);
+        }
+        cmd.arg("--out").arg(dir.path().join(out)).output().unwrap()
+    };
+    let o = eval(&[&family], "slice");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(dir.path().join("slice/metrics.json")).unwrap();
+    let m: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(m["sentences"], 60 - left_out);
+    let named = format!(
+        "without strata {family} ({} of 60 sentences)",
+        60 - left_out
+    );
+    assert!(
+        m["gold"].as_str().unwrap().ends_with(&named),
+        "{}",
+        m["gold"]
+    );
+    let all: Vec<&String> = families.iter().collect();
+    let o = eval(&all, "nothing");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("leaves no sentence"));
+}
