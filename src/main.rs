@@ -197,6 +197,11 @@ enum Command {
         /// Keep only the bottom N encoder layers of the base (smaller, faster student).
         #[arg(long)]
         layers: Option<usize>,
+        /// Also train four training-only outputs on "topic label and
+        /// directive" (directives of a category), sharing the encoder; the
+        /// saved model keeps its five outputs.
+        #[arg(long)]
+        aux_directive_category: bool,
     },
     /// Evaluate a model on gold sentences (metrics.json, report.md).
     Eval {
@@ -570,6 +575,7 @@ fn run(cli: Cli) -> Result<()> {
             patience,
             max_steps,
             layers,
+            aux_directive_category,
         } => {
             keep_freed_memory();
             let base_dir = base::resolve_base(base_spec.as_deref())?;
@@ -594,6 +600,7 @@ fn run(cli: Cli) -> Result<()> {
                 patience,
                 max_steps,
                 layers,
+                aux_directive_category,
                 ..Default::default()
             };
             eprintln!(
@@ -1177,6 +1184,10 @@ batch {}; max length {} tokens; dropout 0.1 (seeded); class-weighted BCE with po
                 ""
             }
         );
+    }
+    if c.aux_directive_category {
+        training += "\nAlso trained: four training-only outputs, one per topic label, on \"the sentence has the label and is a directive\" \
+(`train --aux-directive-category`; their positive weights are the last four above). They share the encoder and were dropped when the model was saved: it has the five outputs above.\n";
     }
     card::write_card(
         out,

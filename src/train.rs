@@ -50,6 +50,10 @@ pub struct TrainConfig {
     /// Keep only the bottom N encoder layers of the base (a smaller,
     /// faster student initialised from a deeper model).
     pub layers: Option<usize>,
+    /// Train four extra outputs, one per topic label, on "the sentence has
+    /// the topic label *and* is a directive" (what the summaries list). They
+    /// share the encoder and are dropped when the model is saved.
+    pub aux_directive_category: bool,
 }
 
 impl Default for TrainConfig {
@@ -66,6 +70,7 @@ impl Default for TrainConfig {
             max_pos_weight: 8.0,
             max_steps: None,
             layers: None,
+            aux_directive_category: false,
         }
     }
 }
@@ -107,7 +112,10 @@ pub struct Trainer {
     model: TrainableModel,
     opt: AdamW,
     tokenizer: Tokenizer,
+    /// The outputs trained: the model's labels, then any training-only ones.
     labels: Vec<String>,
+    /// How many of `labels` the saved model keeps (the rest are dropped).
+    saved: usize,
     pos_weight: Tensor,
     rng: StdRng,
     device: Device,
@@ -117,17 +125,46 @@ pub struct Trainer {
 /// Positive-class weights: `sqrt(negatives / positives)`, clamped to
 /// `[1, max]`, so rare labels weigh more without swamping precision.
 pub fn pos_weights(data: &[LabelledSentence], labels: &[String], max: f64) -> Vec<f32> {
-    (0..labels.len())
+    let targets: Vec<Vec<f32>> = data.iter().map(|s| s.targets(labels)).collect();
+    pos_weights_of(&targets, max)
+}
+
+/// [`pos_weights`] of target rows (one column per output).
+fn pos_weights_of(targets: &[Vec<f32>], max: f64) -> Vec<f32> {
+    let n_out = targets.first().map_or(0, Vec::len);
+    (0..n_out)
         .map(|j| {
-            let pos = data
-                .iter()
-                .filter(|s| s.targets(labels)[j] > 0.5)
-                .count()
-                .max(1) as f64;
-            let neg = (data.len() as f64 - pos).max(1.0);
+            let pos = targets.iter().filter(|t| t[j] > 0.5).count().max(1) as f64;
+            let neg = (targets.len() as f64 - pos).max(1.0);
             (neg / pos).sqrt().clamp(1.0, max) as f32
         })
         .collect()
+}
+
+/// Names of the auxiliary "directive of category c" outputs
+/// (`TrainConfig::aux_directive_category`), one per topic label.
+pub fn aux_labels(labels: &[String]) -> Vec<String> {
+    labels
+        .iter()
+        .filter(|l| l.as_str() != "directive")
+        .map(|l| format!("{l}&directive"))
+        .collect()
+}
+
+/// Training targets of one sentence: its label targets, then (with
+/// `aux`) one "category and directive" target per topic label, the
+/// product of the two (a logical and for 0/1 targets).
+fn training_targets(s: &LabelledSentence, labels: &[String], aux: bool) -> Vec<f32> {
+    let mut t = s.targets(labels);
+    if aux {
+        let d = labels.iter().position(|l| l == "directive").map(|i| t[i]);
+        for (j, l) in labels.iter().enumerate() {
+            if l != "directive" {
+                t.push(t[j] * d.unwrap_or(0.0));
+            }
+        }
+    }
+    t
 }
 
 /// Drop the encoder layers of `base` above the bottom `n` (weights and
@@ -166,6 +203,34 @@ impl Trainer {
         cfg: &TrainConfig,
         device: &Device,
     ) -> Result<Self> {
+        Self::build(base, labels, 0, pos_weights, cfg, device)
+    }
+
+    /// Train `extra` outputs beyond the model's labels as well (named, in
+    /// order, after them); they are dropped when the model is saved. A
+    /// policy-lens base keeps its head for `labels`.
+    pub fn with_training_only_outputs(
+        base: &ModelDir,
+        labels: &[String],
+        extra: &[String],
+        pos_weights: &[f32],
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let all = [labels, extra].concat();
+        let mut t = Self::build(base, &all, extra.len(), pos_weights, cfg, device)?;
+        t.saved = labels.len();
+        Ok(t)
+    }
+
+    fn build(
+        base: &ModelDir,
+        labels: &[String],
+        extra: usize,
+        pos_weights: &[f32],
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> Result<Self> {
         let tokenizer = load_tokenizer(
             &base.tokenizer,
             cfg.max_length.min(base.config.max_position_embeddings),
@@ -176,6 +241,12 @@ impl Trainer {
         let mut base = base.clone();
         if let Some(n) = cfg.layers {
             keep_bottom_layers(&mut base, &mut weights, n)?;
+        }
+        let base_head_fits = weights
+            .get("classifier.weight")
+            .is_some_and(|w| w.dims().first() == Some(&(labels.len() - extra)));
+        if extra > 0 && base_head_fits {
+            crate::model::trainable::extend_head(&mut weights, extra, &mut rng, device)?;
         }
         let model = TrainableModel::new(&base.config, weights, labels.len(), &mut rng, device)?;
         let opt = AdamW::new(
@@ -192,6 +263,7 @@ impl Trainer {
             opt,
             tokenizer,
             labels: labels.to_vec(),
+            saved: labels.len(),
             pos_weight,
             rng,
             device: device.clone(),
@@ -262,12 +334,13 @@ impl Trainer {
     pub fn save(&self, out: &Path, thresholds: &[f32], max_length: usize) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         self.model
-            .save(&out.join("model.safetensors"), DType::F16)?;
+            .save(&out.join("model.safetensors"), DType::F16, self.saved)?;
+        let labels = &self.labels[..self.saved];
         let mut cfg = self.base.config_json.clone();
         let obj = cfg
             .as_object_mut()
             .ok_or_else(|| Error::model(&self.base.root, "config.json is not an object", None))?;
-        crate::model::set_hf_classifier_fields(obj, &self.labels);
+        crate::model::set_hf_classifier_fields(obj, labels);
         obj.insert("torch_dtype".into(), "float16".into());
         obj.insert("policy_lens_max_length".into(), max_length.into());
         obj.remove("_name_or_path");
@@ -281,9 +354,9 @@ impl Trainer {
         )?;
         write(
             "labels.json",
-            serde_json::to_string_pretty(&self.labels).expect("json") + "\n",
+            serde_json::to_string_pretty(labels).expect("json") + "\n",
         )?;
-        write_thresholds(out, &self.labels, thresholds)?;
+        write_thresholds(out, labels, thresholds)?;
         let tok = out.join("tokenizer.json");
         std::fs::copy(&self.base.tokenizer, &tok).map_err(|e| Error::io(&tok, e))?;
         Ok(())
@@ -344,12 +417,31 @@ pub fn train(
     if train.is_empty() {
         return Err(Error::Invalid("training data must be non-empty".into()));
     }
-    let weights = pos_weights(train, labels, cfg.max_pos_weight);
-    let mut trainer = Trainer::new(base, labels, &weights, cfg, device)?;
+    let aux = cfg.aux_directive_category;
+    if aux && !labels.iter().any(|l| l == "directive") {
+        return Err(Error::Invalid(
+            "auxiliary directive-of-category outputs need a `directive` label".into(),
+        ));
+    }
+    let train_y: Vec<Vec<f32>> = train
+        .iter()
+        .map(|s| training_targets(s, labels, aux))
+        .collect();
+    let weights = pos_weights_of(&train_y, cfg.max_pos_weight);
+    let extra = if aux { aux_labels(labels) } else { Vec::new() };
+    let mut trainer =
+        Trainer::with_training_only_outputs(base, labels, &extra, &weights, cfg, device)?;
     let train_enc = trainer.encode(train)?;
     let dev_enc = trainer.encode(dev)?;
-    let train_y: Vec<Vec<f32>> = train.iter().map(|s| s.targets(labels)).collect();
     let dev_y: Vec<Vec<f32>> = dev.iter().map(|s| s.targets(labels)).collect();
+    // Dev metrics and thresholds are those of the saved outputs.
+    let predict_saved = |trainer: &Trainer| -> Result<Vec<Vec<f32>>> {
+        let mut scores = trainer.predict(&dev_enc)?;
+        for row in &mut scores {
+            row.truncate(labels.len());
+        }
+        Ok(scores)
+    };
     let steps_per_epoch = train.len().div_ceil(cfg.batch_size);
     let total = cfg
         .max_steps
@@ -412,7 +504,7 @@ pub fn train(
             }
             continue;
         }
-        let scores = trainer.predict(&dev_enc)?;
+        let scores = predict_saved(&trainer)?;
         let dev_metrics = evaluate(&scores, &dev_y, labels, &thresholds_05);
         let f1s: Vec<LabelMetrics> = dev_metrics.iter().map(|(_, m)| *m).collect();
         let dev_macro = macro_f1(&f1s);
@@ -452,7 +544,7 @@ pub fn train(
     let thresholds = if dev.is_empty() {
         vec![0.5; labels.len()]
     } else {
-        let scores = trainer.predict(&dev_enc)?;
+        let scores = predict_saved(&trainer)?;
         best_thresholds(&scores, &dev_y, labels.len())
     };
     trainer.save(out, &thresholds, cfg.max_length)?;
@@ -483,4 +575,70 @@ fn length_grouped_batches(
     }
     batches.shuffle(rng);
     batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentence(labels: &[&str], directive: bool) -> LabelledSentence {
+        LabelledSentence {
+            id: "a-s000".into(),
+            text: "要加强管理。".into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            directive,
+            source: "test".into(),
+            silver: false,
+            article: None,
+            stratum: None,
+            soft: None,
+        }
+    }
+
+    #[test]
+    fn auxiliary_targets_are_category_and_directive() {
+        let labels: Vec<String> = crate::labels::ALL_LABELS
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            aux_labels(&labels),
+            [
+                "import_control&directive",
+                "vaccination&directive",
+                "infection_control&directive",
+                "accountability&directive"
+            ]
+        );
+        let t = training_targets(
+            &sentence(&["vaccination", "accountability"], true),
+            &labels,
+            true,
+        );
+        assert_eq!(t, [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]);
+        let t = training_targets(&sentence(&["vaccination"], false), &labels, true);
+        assert_eq!(t, [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            training_targets(&sentence(&["vaccination"], true), &labels, false).len(),
+            5
+        );
+        // Soft targets: the product of the two probabilities.
+        let mut soft = sentence(&[], false);
+        soft.soft = Some(labels.iter().map(|l| (l.clone(), 0.5)).collect());
+        soft.silver = true;
+        assert_eq!(training_targets(&soft, &labels, true)[5..], [0.25; 4]);
+    }
+
+    #[test]
+    fn positive_weights_follow_the_target_columns() {
+        let targets = vec![
+            vec![1.0, 0.0],
+            vec![0.0, 0.0],
+            vec![0.0, 0.0],
+            vec![0.0, 1.0],
+        ];
+        // sqrt(3 / 1) for both columns, clamped to [1, 8].
+        let w = pos_weights_of(&targets, 8.0);
+        assert!((w[0] - 3f32.sqrt()).abs() < 1e-6 && (w[1] - 3f32.sqrt()).abs() < 1e-6);
+    }
 }

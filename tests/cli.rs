@@ -709,3 +709,69 @@ fn eval_can_leave_out_a_sampling_stratum() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("leaves no sentence"));
 }
+
+/// Shape of a tensor in a safetensors file, from its JSON header.
+fn safetensors_shape(path: &std::path::Path, name: &str) -> Vec<u64> {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    header[name]["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap())
+        .collect()
+}
+
+/// `train --aux-directive-category` trains four more outputs on directives
+/// of a category beside the five labels. They change what the shared
+/// encoder learns, and the saved model has exactly the five outputs.
+#[test]
+fn training_only_outputs_are_trained_and_dropped_on_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = first_dev_sentences(dir.path(), 12);
+    let fit = |out: &str, aux: bool| {
+        let out = dir.path().join(out);
+        let mut cmd = bin();
+        cmd.args(["train", "--base", "models/policy-lens-m3e-small", "--train"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .args(["--epochs", "1", "--batch-size", "4", "--max-steps", "2"]);
+        if aux {
+            cmd.arg("--aux-directive-category");
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let plain = fit("plain", false);
+    let aux = fit("aux", true);
+    let labels = std::fs::read_to_string(aux.join("labels.json")).unwrap();
+    assert_eq!(
+        labels,
+        std::fs::read_to_string(plain.join("labels.json")).unwrap()
+    );
+    let weights = aux.join("model.safetensors");
+    assert_eq!(safetensors_shape(&weights, "classifier.weight"), [5, 512]);
+    assert_eq!(safetensors_shape(&weights, "classifier.bias"), [5]);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(aux.join("training.json")).unwrap()).unwrap();
+    assert_eq!(report["pos_weights"].as_array().unwrap().len(), 9);
+    assert_eq!(report["config"]["aux_directive_category"], true);
+    let card = std::fs::read_to_string(aux.join("README.md")).unwrap();
+    assert!(card.contains("training-only outputs"), "{card}");
+    let score = |model: &std::path::Path| -> Value {
+        let o = run_with_stdin(
+            bin()
+                .args(["classify", "--engine", "fast", "--model"])
+                .arg(model),
+            "{\"id\":\"x\",\"text\":\"要严格落实入境人员集中隔离。\"}\n".as_bytes(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json_lines(&o.stdout).remove(0)["scores"].clone()
+    };
+    let (a, p) = (score(&aux), score(&plain));
+    assert_eq!(a.as_object().unwrap().len(), 5);
+    assert_ne!(a, p, "the auxiliary outputs change the shared encoder");
+}

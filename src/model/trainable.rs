@@ -142,6 +142,30 @@ fn normal(rng: &mut StdRng, shape: (usize, usize), std: f32, device: &Device) ->
     Ok(Tensor::from_vec(v, shape, device)?)
 }
 
+/// Append `extra` freshly initialised rows to the classification head in
+/// `weights` (for outputs trained beside the model's own and dropped when it
+/// is saved), keeping the rows it has. Without a head, nothing changes: the
+/// whole head is initialised by [`TrainableModel::new`].
+pub(crate) fn extend_head(
+    weights: &mut HashMap<String, Tensor>,
+    extra: usize,
+    rng: &mut StdRng,
+    device: &Device,
+) -> Result<()> {
+    let (Some(w), Some(b)) = (
+        weights.get("classifier.weight"),
+        weights.get("classifier.bias"),
+    ) else {
+        return Ok(());
+    };
+    let h = w.dim(1)?;
+    let w = Tensor::cat(&[w, &normal(rng, (extra, h), 0.02, device)?], 0)?;
+    let b = Tensor::cat(&[b, &Tensor::zeros(extra, b.dtype(), device)?], 0)?;
+    weights.insert("classifier.weight".into(), w);
+    weights.insert("classifier.bias".into(), b);
+    Ok(())
+}
+
 impl TrainableModel {
     /// Build from initial weights (see [`read_weights`]). A missing pooler
     /// or a classifier of the wrong size is initialised from `rng`
@@ -331,11 +355,20 @@ impl TrainableModel {
 
     /// Save the weights as safetensors with HF names, in `dtype` (f16 halves
     /// the file; inference loads it back as f32).
-    pub fn save(&self, path: &Path, dtype: DType) -> Result<()> {
+    pub fn save(&self, path: &Path, dtype: DType, head_rows: usize) -> Result<()> {
         let tensors: HashMap<String, Tensor> = self
             .named_vars()
             .into_iter()
-            .map(|(k, v)| Ok((k, v.as_tensor().to_dtype(dtype)?)))
+            .map(|(k, v)| {
+                let t = v.as_tensor();
+                // Training-only outputs are the head's last rows.
+                let t = if k.starts_with("classifier.") && t.dim(0)? > head_rows {
+                    t.narrow(0, 0, head_rows)?
+                } else {
+                    t.clone()
+                };
+                Ok((k, t.to_dtype(dtype)?))
+            })
             .collect::<Result<_>>()?;
         candle_core::safetensors::save(&tensors, path)
             .map_err(|e| Error::model(path, format!("cannot write weights: {e}"), None))
