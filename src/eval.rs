@@ -706,17 +706,7 @@ mod tests {
     use crate::labels::ALL_LABELS;
 
     fn sentence(i: usize, labels: &[&str], directive: bool) -> LabelledSentence {
-        LabelledSentence {
-            id: format!("s{i}"),
-            text: format!("句子{i}。"),
-            labels: labels.iter().map(|x| x.to_string()).collect(),
-            directive,
-            source: "test".into(),
-            silver: false,
-            article: None,
-            stratum: None,
-            soft: None,
-        }
+        crate::gold::test_sentence(&format!("s{i}"), labels, directive)
     }
 
     fn names() -> Vec<String> {

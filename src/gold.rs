@@ -125,21 +125,31 @@ pub fn without_strata(rows: Vec<LabelledSentence>, families: &[String]) -> Vec<L
         .collect()
 }
 
+/// A gold sentence for unit tests: `id`, its labels and directive flag, the
+/// text `"<id>。"`, no article, stratum or soft targets.
+#[cfg(test)]
+pub(crate) fn test_sentence(id: &str, labels: &[&str], directive: bool) -> LabelledSentence {
+    LabelledSentence {
+        id: id.into(),
+        text: format!("{id}。"),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        directive,
+        source: "test".into(),
+        silver: false,
+        article: None,
+        stratum: None,
+        soft: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn row(id: &str, stratum: Option<&str>) -> LabelledSentence {
         LabelledSentence {
-            id: id.into(),
-            text: "要加强管理。".into(),
-            labels: vec![],
-            directive: true,
-            source: "test".into(),
-            silver: false,
-            article: None,
             stratum: stratum.map(Into::into),
-            soft: None,
+            ..test_sentence(id, &[], true)
         }
     }
 

@@ -267,17 +267,8 @@ mod tests {
     use super::*;
 
     fn sentence(article: usize, k: usize, label: Option<&str>) -> LabelledSentence {
-        LabelledSentence {
-            id: format!("art{article}-s{k:03}"),
-            text: String::new(),
-            labels: label.map(|l| vec![l.to_string()]).unwrap_or_default(),
-            directive: false,
-            source: String::new(),
-            silver: false,
-            article: None,
-            stratum: None,
-            soft: None,
-        }
+        let labels: Vec<&str> = label.into_iter().collect();
+        crate::gold::test_sentence(&format!("art{article}-s{k:03}"), &labels, false)
     }
 
     fn names() -> Vec<String> {

@@ -582,17 +582,7 @@ mod tests {
     use super::*;
 
     fn sentence(labels: &[&str], directive: bool) -> LabelledSentence {
-        LabelledSentence {
-            id: "a-s000".into(),
-            text: "要加强管理。".into(),
-            labels: labels.iter().map(|l| l.to_string()).collect(),
-            directive,
-            source: "test".into(),
-            silver: false,
-            article: None,
-            stratum: None,
-            soft: None,
-        }
+        crate::gold::test_sentence("a-s000", labels, directive)
     }
 
     #[test]
