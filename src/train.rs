@@ -19,6 +19,7 @@ use tokenizers::{Encoding, Tokenizer};
 
 use crate::error::{Error, Result};
 use crate::gold::LabelledSentence;
+use crate::labels::DIRECTIVE;
 use crate::metrics::{best_thresholds, label_metrics, macro_f1, LabelMetrics};
 use crate::model::classifier::{check_vocab, load_tokenizer, pad_batch};
 use crate::model::trainable::{read_weights, Dropout, TrainableModel, DROPOUT};
@@ -146,23 +147,27 @@ fn pos_weights_of(targets: &[Vec<f32>], max: f64) -> Vec<f32> {
 pub fn aux_labels(labels: &[String]) -> Vec<String> {
     labels
         .iter()
-        .filter(|l| l.as_str() != "directive")
-        .map(|l| format!("{l}&directive"))
+        .filter(|l| l.as_str() != DIRECTIVE)
+        .map(|l| format!("{l}&{DIRECTIVE}"))
         .collect()
 }
 
-/// Training targets of one sentence: its label targets, then (with
-/// `aux`) one "category and directive" target per topic label, the
-/// product of the two (a logical and for 0/1 targets).
-fn training_targets(s: &LabelledSentence, labels: &[String], aux: bool) -> Vec<f32> {
+/// Training targets of one sentence: its label targets, then (when
+/// `aux_directive` is the index of the `directive` label) one "category
+/// and directive" target per other label, in the order of [`aux_labels`]:
+/// the product of the two (a logical and for 0/1 targets).
+fn training_targets(
+    s: &LabelledSentence,
+    labels: &[String],
+    aux_directive: Option<usize>,
+) -> Vec<f32> {
     let mut t = s.targets(labels);
-    if aux {
-        let d = labels.iter().position(|l| l == "directive").map(|i| t[i]);
-        for (j, l) in labels.iter().enumerate() {
-            if l != "directive" {
-                t.push(t[j] * d.unwrap_or(0.0));
-            }
-        }
+    if let Some(d) = aux_directive {
+        let aux: Vec<f32> = (0..labels.len())
+            .filter(|&j| j != d)
+            .map(|j| t[j] * t[d])
+            .collect();
+        t.extend(aux);
     }
     t
 }
@@ -218,9 +223,7 @@ impl Trainer {
         device: &Device,
     ) -> Result<Self> {
         let all = [labels, extra].concat();
-        let mut t = Self::build(base, &all, extra.len(), pos_weights, cfg, device)?;
-        t.saved = labels.len();
-        Ok(t)
+        Self::build(base, &all, extra.len(), pos_weights, cfg, device)
     }
 
     fn build(
@@ -263,7 +266,7 @@ impl Trainer {
             opt,
             tokenizer,
             labels: labels.to_vec(),
-            saved: labels.len(),
+            saved: labels.len() - extra,
             pos_weight,
             rng,
             device: device.clone(),
@@ -417,18 +420,25 @@ pub fn train(
     if train.is_empty() {
         return Err(Error::Invalid("training data must be non-empty".into()));
     }
-    let aux = cfg.aux_directive_category;
-    if aux && !labels.iter().any(|l| l == "directive") {
-        return Err(Error::Invalid(
-            "auxiliary directive-of-category outputs need a `directive` label".into(),
-        ));
-    }
+    let aux_directive = if cfg.aux_directive_category {
+        let d = labels.iter().position(|l| l == DIRECTIVE).ok_or_else(|| {
+            Error::Invalid(
+                "auxiliary directive-of-category outputs need a `directive` label".into(),
+            )
+        })?;
+        Some(d)
+    } else {
+        None
+    };
     let train_y: Vec<Vec<f32>> = train
         .iter()
-        .map(|s| training_targets(s, labels, aux))
+        .map(|s| training_targets(s, labels, aux_directive))
         .collect();
     let weights = pos_weights_of(&train_y, cfg.max_pos_weight);
-    let extra = if aux { aux_labels(labels) } else { Vec::new() };
+    let extra = match aux_directive {
+        Some(_) => aux_labels(labels),
+        None => Vec::new(),
+    };
     let mut trainer =
         Trainer::with_training_only_outputs(base, labels, &extra, &weights, cfg, device)?;
     let train_enc = trainer.encode(train)?;
@@ -600,23 +610,24 @@ mod tests {
                 "accountability&directive"
             ]
         );
+        let d = labels.iter().position(|l| l == DIRECTIVE);
         let t = training_targets(
             &sentence(&["vaccination", "accountability"], true),
             &labels,
-            true,
+            d,
         );
         assert_eq!(t, [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]);
-        let t = training_targets(&sentence(&["vaccination"], false), &labels, true);
+        let t = training_targets(&sentence(&["vaccination"], false), &labels, d);
         assert_eq!(t, [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         assert_eq!(
-            training_targets(&sentence(&["vaccination"], true), &labels, false).len(),
+            training_targets(&sentence(&["vaccination"], true), &labels, None).len(),
             5
         );
         // Soft targets: the product of the two probabilities.
         let mut soft = sentence(&[], false);
         soft.soft = Some(labels.iter().map(|l| (l.clone(), 0.5)).collect());
         soft.silver = true;
-        assert_eq!(training_targets(&soft, &labels, true)[5..], [0.25; 4]);
+        assert_eq!(training_targets(&soft, &labels, d)[5..], [0.25; 4]);
     }
 
     #[test]

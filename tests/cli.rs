@@ -661,26 +661,13 @@ fn eval_of_precomputed_scores_matches_eval_of_the_model() {
 fn eval_can_leave_out_a_sampling_stratum() {
     let dir = tempfile::tempdir().unwrap();
     let gold = first_dev_sentences(dir.path(), 60);
-    let families: std::collections::BTreeSet<String> = std::fs::read_to_string(&gold)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            v["stratum"]
-                .as_str()
-                .unwrap()
-                .split(':')
-                .next()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let rows = policy_lens::gold::read_labelled(&gold).unwrap();
+    let family_of = |r: &policy_lens::gold::LabelledSentence| {
+        policy_lens::gold::stratum_family(r).unwrap().to_string()
+    };
+    let families: std::collections::BTreeSet<String> = rows.iter().map(family_of).collect();
     let family = families.iter().next().unwrap().clone();
-    let left_out = std::fs::read_to_string(&gold)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains(&format!("\"stratum\": \"{family}:")))
-        .count();
+    let left_out = rows.iter().filter(|r| family_of(r) == family).count();
     assert!(left_out > 0 && left_out < 60, "{family}: {left_out}");
     let eval = |strata: &[&String], out: &str| {
         let mut cmd = bin();
@@ -708,19 +695,6 @@ fn eval_can_leave_out_a_sampling_stratum() {
     let o = eval(&all, "nothing");
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("leaves no sentence"));
-}
-
-/// Shape of a tensor in a safetensors file, from its JSON header.
-fn safetensors_shape(path: &std::path::Path, name: &str) -> Vec<u64> {
-    let bytes = std::fs::read(path).unwrap();
-    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
-    header[name]["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap())
-        .collect()
 }
 
 /// `train --aux-directive-category` trains four more outputs on directives
@@ -752,9 +726,11 @@ fn training_only_outputs_are_trained_and_dropped_on_save() {
         labels,
         std::fs::read_to_string(plain.join("labels.json")).unwrap()
     );
-    let weights = aux.join("model.safetensors");
-    assert_eq!(safetensors_shape(&weights, "classifier.weight"), [5, 512]);
-    assert_eq!(safetensors_shape(&weights, "classifier.bias"), [5]);
+    let weights =
+        candle_core::safetensors::load(aux.join("model.safetensors"), &candle_core::Device::Cpu)
+            .unwrap();
+    assert_eq!(weights["classifier.weight"].dims(), [5, 512]);
+    assert_eq!(weights["classifier.bias"].dims(), [5]);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(aux.join("training.json")).unwrap()).unwrap();
     assert_eq!(report["pos_weights"].as_array().unwrap().len(), 9);
