@@ -171,8 +171,11 @@ impl KeywordBaseline {
 }
 
 /// Hashed character n-gram logistic regression.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NgramBaseline {
     dims: usize,
+    /// The labels it scores, in the order of `weights`.
+    labels: Vec<String>,
     /// Weights per label (`dims` + bias).
     weights: Vec<Vec<f32>>,
 }
@@ -190,11 +193,60 @@ fn hash(s: &[char]) -> u64 {
 }
 
 impl NgramBaseline {
+    /// Hash buckets of the features ([`NgramBaseline::fit`] uses 2^18).
+    pub const BUCKETS: usize = 1 << 18;
+    /// Shortest and longest character n-gram of the features.
+    pub const NGRAM_RANGE: [usize; 2] = [1, 3];
+
+    /// A fitted model from its parts: `weights` has one row per label of
+    /// `buckets` feature weights followed by the bias. `None` when the
+    /// shapes disagree.
+    pub fn from_parts(buckets: usize, labels: Vec<String>, weights: Vec<Vec<f32>>) -> Option<Self> {
+        (buckets > 0 && labels.len() == weights.len() && weights.iter().all(|w| w.len() == buckets + 1))
+            .then_some(Self {
+                dims: buckets,
+                labels,
+                weights,
+            })
+    }
+
+    /// Hash buckets.
+    pub fn buckets(&self) -> usize {
+        self.dims
+    }
+
+    /// The labels scored, in the order of [`NgramBaseline::score`]'s columns.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Weight rows (buckets, then the bias), one per label.
+    pub fn weights(&self) -> &[Vec<f32>] {
+        &self.weights
+    }
+
+    /// The same model restricted to `labels` (in that order); `None` when
+    /// one of them is not scored.
+    pub fn select(&self, labels: &[String]) -> Option<Self> {
+        let weights = labels
+            .iter()
+            .map(|l| {
+                let j = self.labels.iter().position(|x| x == l)?;
+                Some(self.weights[j].clone())
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            dims: self.dims,
+            labels: labels.to_vec(),
+            weights,
+        })
+    }
+
     /// Sparse feature vector: hashed 1–3-grams, log(1 + count), L2-normalised.
     fn features(&self, text: &str) -> Vec<(usize, f32)> {
         let chars: Vec<char> = text.chars().collect();
         let mut counts = std::collections::HashMap::new();
-        for n in 1..=3 {
+        for n in Self::NGRAM_RANGE[0]..=Self::NGRAM_RANGE[1] {
             for w in chars.windows(n) {
                 *counts
                     .entry((hash(w) % self.dims as u64) as usize)
@@ -215,7 +267,8 @@ impl NgramBaseline {
     pub fn fit(train: &[LabelledSentence], seed: u64) -> Self {
         let labels: Vec<String> = ALL_LABELS.iter().map(|s| s.to_string()).collect();
         let mut model = Self {
-            dims: 1 << 18,
+            dims: Self::BUCKETS,
+            labels: labels.clone(),
             weights: Vec::new(),
         };
         let feats: Vec<Vec<(usize, f32)>> = train.iter().map(|s| model.features(&s.text)).collect();

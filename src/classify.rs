@@ -243,7 +243,7 @@ pub fn classify_jsonl(
             .zip(&cut)
             .map(|(e, &cut)| cut || !e.get_overflowing().is_empty())
             .collect();
-        let scores = clf.predict_encoded(&encodings)?;
+        let scores = clf.predict_encoded(&texts, &encodings)?;
         let mut next = scores.into_iter().zip(truncated);
         for p in batch {
             counts.read += 1;

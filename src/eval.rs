@@ -103,6 +103,10 @@ pub struct EvalReport {
     /// `reference`); absent for baselines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
+    /// Weight α of the transformer when the model blends a lexical
+    /// component into its topic scores (`lexical.json`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lexical_transformer_weight: Option<f32>,
     /// Gold file, and the strata left out when a slice of it was scored
     /// (`eval --exclude-stratum`).
     pub gold: String,
@@ -403,6 +407,7 @@ pub fn evaluate(
         schema_version: SCHEMA_VERSION,
         system: system.to_string(),
         engine: None,
+        lexical_transformer_weight: None,
         gold: gold_name.to_string(),
         sentences: gold.len(),
         bootstrap: (n_boot, seed),
@@ -583,6 +588,12 @@ pub fn markdown(r: &EvalReport) -> String {
     let _ = writeln!(s, "# Evaluation of `{}` on `{}`\n", r.system, r.gold);
     if let Some(engine) = &r.engine {
         let _ = writeln!(s, "Engine: `{engine}`.\n");
+    }
+    if let Some(alpha) = r.lexical_transformer_weight {
+        let _ = writeln!(
+            s,
+            "Topic scores blend the lexical component: transformer weight {alpha}.\n"
+        );
     }
     let _ = writeln!(
         s,

@@ -44,6 +44,11 @@ struct ModelArgs {
     /// VNNI, fast on other CPUs, reference on a GPU).
     #[arg(long, default_value = "auto")]
     engine: model::Engine,
+    /// Score with the transformer alone, ignoring the model's lexical
+    /// component (lexical.json) if it has one: the scores of its Hugging
+    /// Face export.
+    #[arg(long)]
+    no_lexical: bool,
 }
 
 /// How inputs are read (analyze, segment).
@@ -155,6 +160,36 @@ enum Command {
         /// Seed of the cross-validation's article shuffles.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// Add a lexical component to a model: a character n-gram logistic
+    /// regression fit on the train split, blended into the topic scores with
+    /// a weight chosen on the dev split. Written into the model directory
+    /// (lexical.json, lexical.safetensors, lexical-report.json) only when
+    /// cross-validation over dev articles shows that the blend beats the
+    /// transformer alone.
+    Lexical {
+        /// Model directory to add the component to (an existing component
+        /// is replaced).
+        #[arg(long, short = 'm')]
+        model: PathBuf,
+        /// Training split the n-gram model is fit on (the model's own).
+        #[arg(long)]
+        train: PathBuf,
+        /// Dev split the weight is chosen on (never the test split).
+        #[arg(long)]
+        dev: PathBuf,
+        /// Forward-pass implementation used to score the dev split.
+        #[arg(long, default_value = "auto")]
+        engine: model::Engine,
+        /// Seed of the n-gram model's SGD.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Repeats of the 2-fold cross-validation over dev articles.
+        #[arg(long, default_value_t = 20)]
+        cv_repeats: usize,
+        /// Seed of the cross-validation's article shuffles.
+        #[arg(long, default_value_t = 7)]
+        cv_seed: u64,
     },
     /// Score sentences: JSONL `{"id","text"}` in, JSONL scores out (stdout).
     Classify {
@@ -390,8 +425,115 @@ fn model_dir(spec: Option<&str>) -> Result<ModelDir> {
 
 fn load_classifier(args: &ModelArgs) -> Result<Classifier> {
     let dir = model_dir(args.model.as_deref())?;
-    Ok(Classifier::load_with(dir, &device(args.cpu)?, args.engine)?
-        .with_batch_size(args.batch_size))
+    let clf = Classifier::load_with(dir, &device(args.cpu)?, args.engine)?
+        .with_batch_size(args.batch_size);
+    Ok(if args.no_lexical {
+        clf.without_lexical()
+    } else {
+        clf
+    })
+}
+
+/// `policy-lens lexical`: fit, choose, cross-validate and (when it pays) write.
+fn add_lexical(
+    model_path: &Path,
+    train_path: &Path,
+    dev_path: &Path,
+    engine: model::Engine,
+    (seed, cv_repeats, cv_seed): (u64, usize, u64),
+) -> Result<()> {
+    use model::lexical::{self, DevScores, Lexical};
+    refuse_test_split(dev_path, "the lexical weight")?;
+    if train_path.to_string_lossy().contains("test") {
+        bail!(
+            "refusing to fit the lexical component on {}: fit it on the train split",
+            train_path.display()
+        );
+    }
+    let clf = Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?
+        .without_lexical();
+    let names = clf.labels().to_vec();
+    let blended = lexical::blended_labels();
+    let columns: Vec<usize> = blended
+        .iter()
+        .map(|l| names.iter().position(|n| n == l))
+        .collect::<Option<_>>()
+        .with_context(|| format!("model labels {names:?} lack a topic label"))?;
+    let train = gold::read_labelled(train_path)?;
+    let dev = gold::read_labelled(dev_path)?;
+    for (path, rows) in [(train_path, &train), (dev_path, &dev)] {
+        if rows.iter().any(|s| s.silver) {
+            bail!(
+                "{} holds silver (keyword-made) labels: use gold data",
+                path.display()
+            );
+        }
+    }
+    let texts: Vec<&str> = dev.iter().map(|s| s.text.as_str()).collect();
+    let model_scores = clf.predict(&texts)?;
+    let ngram = baseline::NgramBaseline::fit(&train, seed)
+        .select(&blended)
+        .expect("the n-gram baseline scores every topic label");
+    let choice = {
+        let component = Lexical::new(ngram.clone(), 1.0, &names)?;
+        let lexical_scores = component.score(&texts);
+        lexical::choose(
+            &DevScores {
+                gold: &dev,
+                model: &model_scores,
+                lexical: &lexical_scores,
+                labels: &names,
+                columns: &columns,
+                thresholds: &clf.model().thresholds,
+            },
+            cv_repeats,
+            cv_seed,
+        )
+    };
+    eprintln!(
+        "transformer weight {:.2} (dev topic macro-F1 {:.4} vs {:.4} alone); held out over {} x 2 folds of {} dev articles: \
+         topic macro-F1 {:.4} vs {:.4} (better in {} of {}), directive-category {:.4} vs {:.4} (better in {})",
+        choice.alpha,
+        choice.dev_topic_macro_f1[0],
+        choice.dev_topic_macro_f1[1],
+        choice.cv.repeats,
+        choice.cv.articles,
+        choice.cv.topic_macro_f1[0],
+        choice.cv.topic_macro_f1[1],
+        choice.cv.topic_wins,
+        choice.cv.folds.len(),
+        choice.cv.directive_category_macro_f1[0],
+        choice.cv.directive_category_macro_f1[1],
+        choice.cv.directive_category_wins,
+    );
+    if !choice.keep {
+        println!(
+            "no lexical component written: the blend does not beat the transformer alone on held-out dev articles"
+        );
+        return Ok(());
+    }
+    let component = Lexical::new(ngram, choice.alpha, &names)?;
+    component.save(model_path)?;
+    let report = serde_json::json!({
+        "train": train_path.display().to_string(),
+        "train_sha256": model::sha256_file(train_path)?,
+        "dev": dev_path.display().to_string(),
+        "dev_sha256": model::sha256_file(dev_path)?,
+        "ngram_seed": seed,
+        "engine": clf.engine().name(),
+        "choice": choice,
+    });
+    let path = model_path.join("lexical-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
+    println!(
+        "lexical component written to {} (transformer weight {:.2}; {}, {}, {})",
+        model_path.display(),
+        choice.alpha,
+        lexical::SETTINGS_FILE,
+        lexical::WEIGHTS_FILE,
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    Ok(())
 }
 
 /// Training allocates and frees tensors of several MB at every op. glibc
@@ -505,7 +647,22 @@ fn run(cli: Cli) -> Result<()> {
                 r.dir.display(),
                 r.files.join(", ")
             );
+            if !r.left_out.is_empty() {
+                println!(
+                    "not exported: {} (the lexical component; transformers scores equal policy-lens --no-lexical)",
+                    r.left_out.join(", ")
+                );
+            }
         }
+        Command::Lexical {
+            model: model_path,
+            train: train_path,
+            dev,
+            engine,
+            seed,
+            cv_repeats,
+            cv_seed,
+        } => add_lexical(&model_path, &train_path, &dev, engine, (seed, cv_repeats, cv_seed))?,
         Command::Average {
             models,
             dev,
@@ -696,6 +853,7 @@ fn run(cli: Cli) -> Result<()> {
                 labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
             let train_path_for_html = train_path.clone();
             let mut engine = None;
+            let mut lexical_alpha = None;
             let mut threshold_cv = None;
             let pick = ThresholdPick {
                 choice: threshold_rule,
@@ -733,6 +891,7 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     let scores = clf.predict(&texts)?;
                     engine = Some(clf.engine().name().to_string());
+                    lexical_alpha = clf.lexical().map(|l| l.settings().transformer_weight);
                     let root = clf.model().root.clone();
                     if tune_thresholds {
                         refuse_test_split(&gold_path, "thresholds")?;
@@ -773,6 +932,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
             );
             report.engine = engine;
+            report.lexical_transformer_weight = lexical_alpha;
             std::fs::create_dir_all(&out)?;
             std::fs::write(
                 out.join("metrics.json"),

@@ -136,6 +136,46 @@ fn group_of(s: &LabelledSentence) -> &str {
     }
 }
 
+/// The held-out evaluations of `repeats` × 2-fold cross-validation over
+/// the articles of `gold`: pairs of (fit half, held-out half) of sentence
+/// indices, two per repeat (a pair with an empty half is left out), and the
+/// number of articles. The same `seed` gives the same halves.
+pub fn article_folds(
+    gold: &[LabelledSentence],
+    repeats: usize,
+    seed: u64,
+) -> (Vec<(Vec<usize>, Vec<usize>)>, usize) {
+    let groups: Vec<&str> = gold
+        .iter()
+        .map(group_of)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let group_index: BTreeMap<&str, usize> =
+        groups.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+    let sentence_group: Vec<usize> = gold.iter().map(|s| group_index[group_of(s)]).collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut out = Vec::new();
+    for _ in 0..repeats {
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.shuffle(&mut rng);
+        let mut in_first = vec![false; groups.len()];
+        for &a in &order[..groups.len() / 2] {
+            in_first[a] = true;
+        }
+        let [first, second]: [Vec<usize>; 2] = [true, false].map(|first| {
+            (0..gold.len())
+                .filter(|&i| in_first[sentence_group[i]] == first)
+                .collect()
+        });
+        if !first.is_empty() && !second.is_empty() {
+            out.push((first.clone(), second.clone()));
+            out.push((second, first));
+        }
+    }
+    (out, groups.len())
+}
+
 /// Repeated two-fold cross-validation over articles of the max-F1 rule
 /// against the fixed 0.5 (see the module docs). `scores` has one row per
 /// gold sentence, columns in the order of `labels`.
@@ -149,51 +189,25 @@ pub fn cross_validate(
     let g = gold_matrix(gold, labels);
     let targets: Vec<Vec<f32>> = gold.iter().map(|s| s.targets(labels)).collect();
     let (topics, dir) = label_columns(labels);
-    let groups: Vec<&str> = gold
-        .iter()
-        .map(group_of)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let group_index: BTreeMap<&str, usize> =
-        groups.iter().enumerate().map(|(i, &a)| (a, i)).collect();
-    let sentence_group: Vec<usize> = gold.iter().map(|s| group_index[group_of(s)]).collect();
+    let (folds_of, articles) = article_folds(gold, repeats, seed);
     let rules = [ThresholdRule::MaxF1, ThresholdRule::Fixed];
     // Per rule: summed per-label F1, topic macro, directive-category macro.
     let mut sums = vec![(vec![0.0f64; labels.len()], 0.0f64, 0.0f64); rules.len()];
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut folds = 0;
-    for _ in 0..repeats {
-        let mut order: Vec<usize> = (0..groups.len()).collect();
-        order.shuffle(&mut rng);
-        let mut in_first = vec![false; groups.len()];
-        for &a in &order[..groups.len() / 2] {
-            in_first[a] = true;
-        }
-        let halves: [Vec<usize>; 2] = [true, false].map(|first| {
-            (0..gold.len())
-                .filter(|&i| in_first[sentence_group[i]] == first)
-                .collect()
-        });
-        for (tune, held_out) in [(&halves[0], &halves[1]), (&halves[1], &halves[0])] {
-            if tune.is_empty() || held_out.is_empty() {
-                continue;
+    for (tune, held_out) in &folds_of {
+        let tune_targets: Vec<Vec<f32>> = tune.iter().map(|&i| targets[i].clone()).collect();
+        let tune_scores: Vec<Vec<f32>> = tune.iter().map(|&i| scores[i].clone()).collect();
+        for (r, rule) in rules.iter().enumerate() {
+            let t = rule.thresholds_for(&tune_scores, &tune_targets, labels.len());
+            let pred = decide(scores, &t);
+            let (f1s, _, macro_, dc) = stats_for(held_out, &g, &pred, &topics, dir);
+            for (sum, f) in sums[r].0.iter_mut().zip(&f1s) {
+                *sum += f;
             }
-            folds += 1;
-            let tune_targets: Vec<Vec<f32>> = tune.iter().map(|&i| targets[i].clone()).collect();
-            let tune_scores: Vec<Vec<f32>> = tune.iter().map(|&i| scores[i].clone()).collect();
-            for (r, rule) in rules.iter().enumerate() {
-                let t = rule.thresholds_for(&tune_scores, &tune_targets, labels.len());
-                let pred = decide(scores, &t);
-                let (f1s, _, macro_, dc) = stats_for(held_out, &g, &pred, &topics, dir);
-                for (sum, f) in sums[r].0.iter_mut().zip(&f1s) {
-                    *sum += f;
-                }
-                sums[r].1 += macro_;
-                sums[r].2 += dc;
-            }
+            sums[r].1 += macro_;
+            sums[r].2 += dc;
         }
     }
+    let folds = folds_of.len();
     let n = folds.max(1) as f64;
     let rules: Vec<RuleScores> = rules
         .iter()
@@ -216,7 +230,7 @@ pub fn cross_validate(
     };
     ThresholdCv {
         sentences: gold.len(),
-        articles: groups.len(),
+        articles,
         repeats,
         folds,
         seed,

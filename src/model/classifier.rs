@@ -9,6 +9,7 @@ use candle_transformers::models::bert::{BertModel, HiddenAct};
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 use super::fast::FastBert;
+use super::lexical::Lexical;
 use super::ModelDir;
 use crate::error::{Error, Result};
 
@@ -74,6 +75,7 @@ pub struct Classifier {
     engine: Engine,
     tokenizer: Tokenizer,
     model: ModelDir,
+    lexical: Option<Lexical>,
     device: Device,
     batch_size: usize,
 }
@@ -180,11 +182,13 @@ impl Classifier {
                 head,
             },
         };
+        let lexical = Lexical::open(&model.root, &model.labels)?;
         Ok(Self {
             network,
             engine,
             tokenizer,
             model,
+            lexical,
             device: device.clone(),
             batch_size: 32,
         })
@@ -194,6 +198,19 @@ impl Classifier {
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
+    }
+
+    /// Score with the transformer alone, ignoring the model directory's
+    /// lexical component ([`super::lexical`]) if it has one: the scores a
+    /// Hugging Face export of the model gives.
+    pub fn without_lexical(mut self) -> Self {
+        self.lexical = None;
+        self
+    }
+
+    /// The lexical component blended into the scores, if any.
+    pub fn lexical(&self) -> Option<&Lexical> {
+        self.lexical.as_ref()
     }
 
     /// The engine that runs the forward pass (never [`Engine::Auto`]).
@@ -219,16 +236,34 @@ impl Classifier {
     }
 
     /// Sigmoid scores for each text, in input order; one vector per text
-    /// with one probability per label.
+    /// with one probability per label (blended with the lexical component
+    /// where the model has one).
     pub fn predict(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let encodings = self.encode(texts)?;
-        self.predict_encoded(&encodings)
+        self.predict_encoded(texts, &encodings)
     }
 
-    /// Like [`Classifier::predict`] on already tokenised texts. Texts are
-    /// scored in batches of similar length, each padded only to its longest
-    /// member, then put back in input order.
-    pub fn predict_encoded(&self, encodings: &[Encoding]) -> Result<Vec<Vec<f32>>> {
+    /// Like [`Classifier::predict`] on texts already tokenised by
+    /// [`Classifier::encode`] (`encodings[i]` is `texts[i]`).
+    pub fn predict_encoded(&self, texts: &[&str], encodings: &[Encoding]) -> Result<Vec<Vec<f32>>> {
+        if texts.len() != encodings.len() {
+            return Err(Error::Invalid(format!(
+                "{} texts but {} encodings",
+                texts.len(),
+                encodings.len()
+            )));
+        }
+        let mut scores = self.predict_transformer(encodings)?;
+        if let Some(lexical) = &self.lexical {
+            lexical.apply(texts, &mut scores);
+        }
+        Ok(scores)
+    }
+
+    /// The transformer's scores alone. Texts are scored in batches of
+    /// similar length, each padded only to its longest member, then put
+    /// back in input order.
+    fn predict_transformer(&self, encodings: &[Encoding]) -> Result<Vec<Vec<f32>>> {
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| (encodings[i].get_ids().len(), i));
         let mut out = vec![Vec::new(); encodings.len()];

@@ -9,7 +9,9 @@
 //! `tokenizer_config.json` and `special_tokens_map.json` next to
 //! `tokenizer.json` (with the model's input limit as `model_max_length`),
 //! and the policy-lens files (`labels.json`, `thresholds.json`, `aggregate.json`, model card)
-//! so that the exported directory is also a policy-lens model.
+//! so that the exported directory is also a policy-lens model. A lexical
+//! component (`lexical.json`) is not exported: the exported model scores as
+//! the original does with `--no-lexical`.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +29,10 @@ pub struct ExportReport {
     pub tensors: usize,
     /// Files written, in order.
     pub files: Vec<String>,
+    /// Files of the model directory deliberately not exported: the lexical
+    /// component ([`super::lexical`]), which `transformers` cannot run; the
+    /// export's scores are the model's with `--no-lexical`.
+    pub left_out: Vec<String>,
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -160,9 +166,15 @@ pub fn export_hf(model: &ModelDir, out: &Path) -> Result<ExportReport> {
     write(&out.join("README.md"), &card)?;
     files.push("README.md".into());
 
+    let left_out: Vec<String> = [super::lexical::SETTINGS_FILE, super::lexical::WEIGHTS_FILE]
+        .iter()
+        .filter(|f| model.root.join(f).is_file())
+        .map(|f| f.to_string())
+        .collect();
     Ok(ExportReport {
         dir: out.to_path_buf(),
         tensors: tensors.len(),
         files,
+        left_out,
     })
 }

@@ -12,6 +12,7 @@
 //! | `labels.json` | output labels in order (must agree with `id2label`) |
 //! | `thresholds.json` | per-label decision thresholds (default 0.5) |
 //! | `aggregate.json` | optional: the article rule's `min_evidence_score` (default 0) |
+//! | `lexical.json`, `lexical.safetensors` | optional: a character n-gram model blended into the topic scores ([`lexical`]) |
 //! | `README.md` | model card: base model, data, metrics, licence, weights sha256 |
 //!
 //! `--model` accepts such a directory or a Hub id (`owner/name`) found in the
@@ -24,6 +25,7 @@ pub mod classifier;
 pub mod export;
 pub mod fast;
 pub mod int8;
+pub mod lexical;
 pub mod trainable;
 
 use std::collections::BTreeMap;
