@@ -202,12 +202,14 @@ impl NgramBaseline {
     /// `buckets` feature weights followed by the bias. `None` when the
     /// shapes disagree.
     pub fn from_parts(buckets: usize, labels: Vec<String>, weights: Vec<Vec<f32>>) -> Option<Self> {
-        (buckets > 0 && labels.len() == weights.len() && weights.iter().all(|w| w.len() == buckets + 1))
-            .then_some(Self {
-                dims: buckets,
-                labels,
-                weights,
-            })
+        (buckets > 0
+            && labels.len() == weights.len()
+            && weights.iter().all(|w| w.len() == buckets + 1))
+        .then_some(Self {
+            dims: buckets,
+            labels,
+            weights,
+        })
     }
 
     /// Hash buckets.

@@ -450,8 +450,8 @@ fn add_lexical(
             train_path.display()
         );
     }
-    let clf = Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?
-        .without_lexical();
+    let clf =
+        Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?.without_lexical();
     let names = clf.labels().to_vec();
     let blended = lexical::blended_labels();
     let columns: Vec<usize> = blended
@@ -514,21 +514,21 @@ fn add_lexical(
     }
     let component = Lexical::new(ngram, choice.alpha, &names)?;
     component.save(model_path)?;
-    let report = serde_json::json!({
-        "train": train_path.display().to_string(),
-        "train_sha256": model::sha256_file(train_path)?,
-        "dev": dev_path.display().to_string(),
-        "dev_sha256": model::sha256_file(dev_path)?,
-        "ngram_seed": seed,
-        "engine": clf.engine().name(),
-        "choice": choice,
-    });
+    let report = lexical::LexicalReport {
+        train: train_path.display().to_string(),
+        train_sha256: model::sha256_file(train_path)?,
+        dev: dev_path.display().to_string(),
+        dev_sha256: model::sha256_file(dev_path)?,
+        ngram_seed: seed,
+        engine: clf.engine().name().to_string(),
+        choice,
+    };
     let path = model_path.join("lexical-report.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
     println!(
         "lexical component written to {} (transformer weight {:.2}; {}, {}, {})",
         model_path.display(),
-        choice.alpha,
+        report.choice.alpha,
         lexical::SETTINGS_FILE,
         lexical::WEIGHTS_FILE,
         path.file_name().unwrap_or_default().to_string_lossy()
@@ -662,7 +662,13 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             cv_repeats,
             cv_seed,
-        } => add_lexical(&model_path, &train_path, &dev, engine, (seed, cv_repeats, cv_seed))?,
+        } => add_lexical(
+            &model_path,
+            &train_path,
+            &dev,
+            engine,
+            (seed, cv_repeats, cv_seed),
+        )?,
         Command::Average {
             models,
             dev,

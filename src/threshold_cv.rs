@@ -136,6 +136,10 @@ fn group_of(s: &LabelledSentence) -> &str {
     }
 }
 
+/// One evaluation of a cross-validation: (fit half, held-out half) of
+/// sentence indices.
+pub type Fold = (Vec<usize>, Vec<usize>);
+
 /// The held-out evaluations of `repeats` × 2-fold cross-validation over
 /// the articles of `gold`: pairs of (fit half, held-out half) of sentence
 /// indices, two per repeat (a pair with an empty half is left out), and the
@@ -144,7 +148,7 @@ pub fn article_folds(
     gold: &[LabelledSentence],
     repeats: usize,
     seed: u64,
-) -> (Vec<(Vec<usize>, Vec<usize>)>, usize) {
+) -> (Vec<Fold>, usize) {
     let groups: Vec<&str> = gold
         .iter()
         .map(group_of)

@@ -751,3 +751,115 @@ fn training_only_outputs_are_trained_and_dropped_on_save() {
     assert_eq!(a.as_object().unwrap().len(), 5);
     assert_ne!(a, p, "the auxiliary outputs change the shared encoder");
 }
+
+/// `lexical` adds a character n-gram component chosen on dev (never test);
+/// the blended model changes only the topic scores, `--no-lexical` gives
+/// back the transformer's, `eval` names the blend, and `export --hf` leaves
+/// the component out.
+#[test]
+fn lexical_component_is_chosen_on_dev_and_blends_only_topic_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = copy_default_model(dir.path());
+    let run = |dev: &str| {
+        bin()
+            .arg("lexical")
+            .arg("--model")
+            .arg(&model)
+            .args(["--train", "data/gold/train.jsonl", "--dev", dev])
+            .args(["--cv-repeats", "3"])
+            .output()
+            .unwrap()
+    };
+    let o = run("data/gold/test.jsonl");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never on test"));
+    assert!(!model.join("lexical.json").exists());
+
+    let o = run("data/gold/dev.jsonl");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |p: std::path::PathBuf| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let report = read(model.join("lexical-report.json"));
+    let settings = read(model.join("lexical.json"));
+    assert_eq!(report["choice"]["keep"], true);
+    assert_eq!(report["choice"]["cv"]["folds"].as_array().unwrap().len(), 6);
+    let alpha = settings["transformer_weight"].as_f64().unwrap();
+    assert!(alpha < 1.0);
+    assert_eq!(report["choice"]["alpha"].as_f64().unwrap(), alpha);
+    assert_eq!(
+        settings["labels"],
+        serde_json::json!([
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability"
+        ])
+    );
+
+    let input: String = std::fs::read_to_string("data/gold/dev.jsonl")
+        .unwrap()
+        .lines()
+        .take(40)
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            serde_json::json!({"id": v["id"], "text": v["text"]}).to_string() + "\n"
+        })
+        .collect();
+    let classify = |model: &std::path::Path, extra: &[&str]| -> Vec<Value> {
+        let o = run_with_stdin(
+            bin().args(["classify", "--model"]).arg(model).args(extra),
+            input.as_bytes(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json_lines(&o.stdout)
+    };
+    let blended = classify(&model, &[]);
+    let alone = classify(&model, &["--no-lexical"]);
+    let shipped = classify(std::path::Path::new("models/policy-lens-m3e-small"), &[]);
+    assert_eq!(alone, shipped);
+    let mut moved = 0;
+    for (b, a) in blended.iter().zip(&alone) {
+        assert_eq!(b["scores"]["directive"], a["scores"]["directive"]);
+        for l in [
+            "import_control",
+            "vaccination",
+            "infection_control",
+            "accountability",
+        ] {
+            moved += usize::from(b["scores"][l] != a["scores"][l]);
+        }
+    }
+    assert!(moved > 100, "{moved} of 160 topic scores moved");
+
+    let gold = first_dev_sentences(dir.path(), 50);
+    let out = dir.path().join("eval");
+    let o = bin()
+        .arg("eval")
+        .arg("--gold")
+        .arg(&gold)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(out.join("metrics.json"))["lexical_transformer_weight"].as_f64(),
+        Some(alpha)
+    );
+
+    let hf = dir.path().join("hf");
+    let o = bin()
+        .args(["export", "--hf"])
+        .arg(&hf)
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("not exported: lexical.json, lexical.safetensors"));
+    assert!(!hf.join("lexical.json").exists());
+}

@@ -192,11 +192,7 @@ impl Lexical {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let rows = self.ngram.weights();
         let flat: Vec<f32> = rows.iter().flatten().copied().collect();
-        let t = Tensor::from_vec(
-            flat,
-            (rows.len(), self.settings.buckets + 1),
-            &Device::Cpu,
-        )?;
+        let t = Tensor::from_vec(flat, (rows.len(), self.settings.buckets + 1), &Device::Cpu)?;
         let weights_path = dir.join(WEIGHTS_FILE);
         candle_core::safetensors::save(&HashMap::from([("weight".to_string(), t)]), &weights_path)?;
         let path = dir.join(SETTINGS_FILE);
@@ -259,7 +255,7 @@ fn blend_into(scores: &mut [Vec<f32>], lexical: &[Vec<f32>], columns: &[usize], 
 
 /// The grid α is chosen from: 0.40 to 1.00 in steps of 0.05.
 pub fn alpha_grid() -> Vec<f32> {
-    (8..=20).map(|k| k as f32 * 0.05).collect()
+    (8..=20).map(|k| k as f32 / 20.0).collect()
 }
 
 /// One held-out half of [`AlphaCv`].
@@ -310,6 +306,26 @@ pub struct AlphaChoice {
     /// True when the blend is worth keeping: α < 1 and the held-out mean
     /// topic macro-F1 beats the transformer alone's.
     pub keep: bool,
+}
+
+/// Provenance of a lexical component and the evidence it was kept on
+/// (`lexical-report.json` in the model directory).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LexicalReport {
+    /// Train split the n-gram model was fit on, and its sha256.
+    pub train: String,
+    /// sha256 of the train split.
+    pub train_sha256: String,
+    /// Dev split α was chosen on.
+    pub dev: String,
+    /// sha256 of the dev split.
+    pub dev_sha256: String,
+    /// Seed of the n-gram model's SGD.
+    pub ngram_seed: u64,
+    /// Engine that scored the dev split.
+    pub engine: String,
+    /// The choice of α and its cross-validation.
+    pub choice: AlphaChoice,
 }
 
 /// Scores of the dev split for [`choose`].
@@ -486,8 +502,8 @@ mod tests {
 
     #[test]
     fn open_refuses_a_label_the_model_lacks_and_mismatched_weights() {
-        let ngram = NgramBaseline::from_parts(4, vec!["vaccination".into()], vec![vec![0.0; 5]])
-            .unwrap();
+        let ngram =
+            NgramBaseline::from_parts(4, vec!["vaccination".into()], vec![vec![0.0; 5]]).unwrap();
         let lex = Lexical::new(ngram, 0.5, &labels()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         lex.save(dir.path()).unwrap();
@@ -495,7 +511,11 @@ mod tests {
         assert!(err.to_string().contains("vaccination"), "{err}");
         let mut s = lex.settings().clone();
         s.buckets = 8;
-        std::fs::write(dir.path().join(SETTINGS_FILE), serde_json::to_string(&s).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            serde_json::to_string(&s).unwrap(),
+        )
+        .unwrap();
         let err = Lexical::open(dir.path(), &labels()).unwrap_err();
         assert!(err.to_string().contains("shape"), "{err}");
         assert!(Lexical::new(
