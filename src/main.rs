@@ -510,6 +510,15 @@ fn add_lexical(
         println!(
             "no lexical component written: the blend does not beat the transformer alone on held-out dev articles"
         );
+        if model_path.join(lexical::SETTINGS_FILE).is_file() {
+            println!(
+                "{} still holds an earlier lexical component (delete {}, {} and {} to drop it)",
+                model_path.display(),
+                lexical::SETTINGS_FILE,
+                lexical::WEIGHTS_FILE,
+                lexical::REPORT_FILE
+            );
+        }
         return Ok(());
     }
     let component = Lexical::new(ngram, choice.alpha, &names)?;
@@ -523,7 +532,7 @@ fn add_lexical(
         engine: clf.engine().name().to_string(),
         choice,
     };
-    let path = model_path.join("lexical-report.json");
+    let path = model_path.join(lexical::REPORT_FILE);
     std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
     println!(
         "lexical component written to {} (transformer weight {:.2}; {}, {}, {})",

@@ -144,11 +144,7 @@ pub type Fold = (Vec<usize>, Vec<usize>);
 /// the articles of `gold`: pairs of (fit half, held-out half) of sentence
 /// indices, two per repeat (a pair with an empty half is left out), and the
 /// number of articles. The same `seed` gives the same halves.
-pub fn article_folds(
-    gold: &[LabelledSentence],
-    repeats: usize,
-    seed: u64,
-) -> (Vec<Fold>, usize) {
+pub fn article_folds(gold: &[LabelledSentence], repeats: usize, seed: u64) -> (Vec<Fold>, usize) {
     let groups: Vec<&str> = gold
         .iter()
         .map(group_of)

@@ -336,6 +336,7 @@ impl Trainer {
     /// tokenizer, labels, thresholds). The model card is written separately.
     pub fn save(&self, out: &Path, thresholds: &[f32], max_length: usize) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        crate::model::lexical::remove(out)?;
         self.model
             .save(&out.join("model.safetensors"), DType::F16, self.saved)?;
         let labels = &self.labels[..self.saved];

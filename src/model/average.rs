@@ -166,6 +166,7 @@ pub fn average_models(models: &[PathBuf], out: &Path) -> Result<Averaged> {
         mean.insert(name, (t / n).and_then(|t| t.to_dtype(dt))?);
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    super::lexical::remove(out)?;
     let weights = out.join("model.safetensors");
     candle_core::safetensors::save(&mean, &weights)
         .map_err(|e| Error::model(&weights, format!("cannot write weights: {e}"), None))?;

@@ -49,6 +49,8 @@ use crate::threshold_cv::article_folds;
 pub const SETTINGS_FILE: &str = "lexical.json";
 /// Weights file of the component in a model directory.
 pub const WEIGHTS_FILE: &str = "lexical.safetensors";
+/// Provenance of the component ([`LexicalReport`]) in a model directory.
+pub const REPORT_FILE: &str = "lexical-report.json";
 /// The only kind of lexical model there is.
 pub const KIND: &str = "hashed-char-ngram-logistic-regression";
 
@@ -224,6 +226,19 @@ impl Lexical {
             self.settings.transformer_weight,
         );
     }
+}
+
+/// Delete the component files from `dir`, if any. Commands that write new
+/// weights into a directory call it: a component is fit against the
+/// transformer it was chosen with and must not outlive it.
+pub fn remove(dir: &Path) -> Result<()> {
+    for f in [SETTINGS_FILE, WEIGHTS_FILE, REPORT_FILE] {
+        let p = dir.join(f);
+        if p.is_file() {
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Columns of the component's labels among `model_labels`.
@@ -494,10 +509,14 @@ mod tests {
         // for the vaccination sentence and down for the other.
         assert_eq!(a[0][4], 0.5);
         assert!(a[0][1] > 0.5 && a[1][1] < 0.5, "{a:?}");
-        // A directory without the component has none.
+        // A directory without the component has none, and `remove` leaves
+        // a directory without it.
         assert!(Lexical::open(&dir.path().join("none"), &labels())
             .unwrap()
             .is_none());
+        remove(dir.path()).unwrap();
+        assert!(Lexical::open(dir.path(), &labels()).unwrap().is_none());
+        assert!(!dir.path().join(WEIGHTS_FILE).exists());
     }
 
     #[test]
