@@ -453,12 +453,6 @@ fn add_lexical(
     let clf =
         Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?.without_lexical();
     let names = clf.labels().to_vec();
-    let blended = lexical::blended_labels();
-    let columns: Vec<usize> = blended
-        .iter()
-        .map(|l| names.iter().position(|n| n == l))
-        .collect::<Option<_>>()
-        .with_context(|| format!("model labels {names:?} lack a topic label"))?;
     let train = gold::read_labelled(train_path)?;
     let dev = gold::read_labelled(dev_path)?;
     for (path, rows) in [(train_path, &train), (dev_path, &dev)] {
@@ -472,24 +466,22 @@ fn add_lexical(
     let texts: Vec<&str> = dev.iter().map(|s| s.text.as_str()).collect();
     let model_scores = clf.predict(&texts)?;
     let ngram = baseline::NgramBaseline::fit(&train, seed)
-        .select(&blended)
+        .select(&lexical::blended_labels())
         .expect("the n-gram baseline scores every topic label");
-    let choice = {
-        let component = Lexical::new(ngram.clone(), 1.0, &names)?;
-        let lexical_scores = component.score(&texts);
-        lexical::choose(
-            &DevScores {
-                gold: &dev,
-                model: &model_scores,
-                lexical: &lexical_scores,
-                labels: &names,
-                columns: &columns,
-                thresholds: &clf.model().thresholds,
-            },
-            cv_repeats,
-            cv_seed,
-        )
-    };
+    let candidate = Lexical::new(ngram, 1.0, &names)?;
+    let lexical_scores = candidate.score(&texts);
+    let choice = lexical::choose(
+        &DevScores {
+            gold: &dev,
+            model: &model_scores,
+            lexical: &lexical_scores,
+            labels: &names,
+            columns: candidate.columns(),
+            thresholds: &clf.model().thresholds,
+        },
+        cv_repeats,
+        cv_seed,
+    );
     eprintln!(
         "transformer weight {:.2} (dev topic macro-F1 {:.4} vs {:.4} alone); held out over {} x 2 folds of {} dev articles: \
          topic macro-F1 {:.4} vs {:.4} (better in {} of {}), directive-category {:.4} vs {:.4} (better in {})",
@@ -521,8 +513,9 @@ fn add_lexical(
         }
         return Ok(());
     }
-    let component = Lexical::new(ngram, choice.alpha, &names)?;
-    component.save(model_path)?;
+    candidate
+        .with_transformer_weight(choice.alpha)
+        .save(model_path)?;
     let report = lexical::LexicalReport {
         train: train_path.display().to_string(),
         train_sha256: model::sha256_file(train_path)?,

@@ -202,6 +202,17 @@ impl Lexical {
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
     }
 
+    /// The same component with transformer weight `alpha`.
+    pub fn with_transformer_weight(mut self, alpha: f32) -> Self {
+        self.settings.transformer_weight = alpha;
+        self
+    }
+
+    /// Column of each blended label in the model's score vectors.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
     /// The settings (`lexical.json`).
     pub fn settings(&self) -> &LexicalSettings {
         &self.settings
@@ -360,28 +371,56 @@ pub struct DevScores<'a> {
     pub thresholds: &'a [f32],
 }
 
-impl DevScores<'_> {
-    fn blended(&self, alpha: f32) -> Vec<Vec<f32>> {
-        let mut s = self.model.to_vec();
-        blend_into(&mut s, self.lexical, self.columns, alpha);
-        s
+/// The decisions of every α of [`alpha_grid`] on all of dev, made once and
+/// shared by the choice on all of dev and every fold.
+struct GridDecisions {
+    gold: Vec<Vec<bool>>,
+    topics: Vec<usize>,
+    dir: Option<usize>,
+    /// (α, decisions), α ascending; the last α is 1 (the transformer alone).
+    grid: Vec<(f32, Vec<Vec<bool>>)>,
+}
+
+impl GridDecisions {
+    fn new(dev: &DevScores) -> Self {
+        let (topics, dir) = label_columns(dev.labels);
+        let grid = alpha_grid()
+            .into_iter()
+            .map(|a| {
+                let mut s = dev.model.to_vec();
+                blend_into(&mut s, dev.lexical, dev.columns, a);
+                (a, decide(&s, dev.thresholds))
+            })
+            .collect();
+        Self {
+            gold: gold_matrix(dev.gold, dev.labels),
+            topics,
+            dir,
+            grid,
+        }
     }
 
-    /// (topic macro-F1, directive-category macro-F1) of the sentences `idx` at `alpha`.
-    fn score(&self, alpha: f32, idx: &[usize], gold: &[Vec<bool>]) -> (f64, f64) {
-        let (topics, dir) = label_columns(self.labels);
-        let pred = decide(&self.blended(alpha), self.thresholds);
-        let (_, _, macro_, dc) = stats_for(idx, gold, &pred, &topics, dir);
+    /// Index of the transformer alone (α = 1) in the grid.
+    fn alone(&self) -> usize {
+        self.grid.len() - 1
+    }
+
+    /// (topic macro-F1, directive-category macro-F1) of the sentences `idx`
+    /// at the `k`-th α.
+    fn score(&self, k: usize, idx: &[usize]) -> (f64, f64) {
+        let (_, _, macro_, dc) =
+            stats_for(idx, &self.gold, &self.grid[k].1, &self.topics, self.dir);
         (macro_, dc)
     }
 
-    fn best_alpha(&self, idx: &[usize], gold: &[Vec<bool>]) -> f32 {
-        let mut best = (f64::NEG_INFINITY, 1.0f32);
-        for a in alpha_grid() {
-            let m = self.score(a, idx, gold).0;
+    /// Index of the α maximising topic macro-F1 on `idx`.
+    fn best(&self, idx: &[usize]) -> usize {
+        let mut best = (f64::NEG_INFINITY, self.alone());
+        for k in 0..self.grid.len() {
+            let m = self.score(k, idx).0;
             // Ties go to the higher α: the grid ascends, so >= keeps the last.
             if m >= best.0 {
-                best = (m, a);
+                best = (m, k);
             }
         }
         best.1
@@ -390,21 +429,23 @@ impl DevScores<'_> {
 
 /// Choose α on dev and cross-validate that choice (see [`AlphaCv`]).
 pub fn choose(dev: &DevScores, repeats: usize, seed: u64) -> AlphaChoice {
-    let gold = gold_matrix(dev.gold, dev.labels);
+    let decisions = GridDecisions::new(dev);
+    let alone = decisions.alone();
     let all: Vec<usize> = (0..dev.gold.len()).collect();
-    let alpha = dev.best_alpha(&all, &gold);
-    let (at, alone) = (dev.score(alpha, &all, &gold), dev.score(1.0, &all, &gold));
+    let k = decisions.best(&all);
+    let alpha = decisions.grid[k].0;
+    let (at, one) = (decisions.score(k, &all), decisions.score(alone, &all));
     let (halves, articles) = article_folds(dev.gold, repeats, seed);
     let folds: Vec<AlphaFold> = halves
         .iter()
         .map(|(fit, held_out)| {
-            let a = dev.best_alpha(fit, &gold);
+            let k = decisions.best(fit);
             let (blended, one) = (
-                dev.score(a, held_out, &gold),
-                dev.score(1.0, held_out, &gold),
+                decisions.score(k, held_out),
+                decisions.score(alone, held_out),
             );
             AlphaFold {
-                alpha: a,
+                alpha: decisions.grid[k].0,
                 topic_macro_f1: [blended.0, one.0],
                 directive_category_macro_f1: [blended.1, one.1],
             }
@@ -437,8 +478,8 @@ pub fn choose(dev: &DevScores, repeats: usize, seed: u64) -> AlphaChoice {
     let keep = alpha < 1.0 && cv.topic_macro_f1[0] > cv.topic_macro_f1[1];
     AlphaChoice {
         alpha,
-        dev_topic_macro_f1: [at.0, alone.0],
-        dev_directive_category_macro_f1: [at.1, alone.1],
+        dev_topic_macro_f1: [at.0, one.0],
+        dev_directive_category_macro_f1: [at.1, one.1],
         cv,
         keep,
     }
