@@ -396,20 +396,45 @@ fn device(cpu: bool) -> Result<Device> {
     Ok(Device::cuda_if_available(0)?)
 }
 
-/// Thresholds and the article rule are tuned on the dev split only: refuse
-/// a file named like the test split, or the shipped test article gold
-/// (`data/article-gold/articles.jsonl`, whose name does not say `test`).
-fn refuse_test_split(gold: &Path, what: &str) -> Result<()> {
+/// Which split a step may learn from: settings are tuned on dev, model
+/// parameters are fitted on train, and neither ever uses test.
+#[derive(Clone, Copy)]
+enum Learns {
+    /// Tune `what` (thresholds, the article rule, the lexical weight) on dev.
+    Tune(&'static str),
+    /// Fit `what` (the lexical component) on train.
+    Fit(&'static str),
+}
+
+/// Refuse to learn from a file named like the test split, or from the
+/// shipped test article gold (`data/article-gold/articles.jsonl`, whose
+/// name does not say `test`).
+fn refuse_test_split(path: &Path, learns: Learns) -> Result<()> {
     let shipped_test_articles =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/article-gold/articles.jsonl");
     let is_shipped_test_articles = matches!(
-        (gold.canonicalize(), shipped_test_articles.canonicalize()),
+        (path.canonicalize(), shipped_test_articles.canonicalize()),
         (Ok(a), Ok(b)) if a == b
     );
-    if gold.to_string_lossy().contains("test") || is_shipped_test_articles {
+    if path.to_string_lossy().contains("test") || is_shipped_test_articles {
+        let (verb, what, split) = match learns {
+            Learns::Tune(what) => ("tune", what, "dev"),
+            Learns::Fit(what) => ("fit", what, "train"),
+        };
         bail!(
-            "refusing to tune {what} on {}: tune on the dev split, never on test",
-            gold.display()
+            "refusing to {verb} {what} on {}: {verb} on the {split} split, never on test",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Refuse silver (keyword-made) labels where a step measures or tunes.
+fn refuse_silver(path: &Path, rows: &[gold::LabelledSentence]) -> Result<()> {
+    if rows.iter().any(|s| s.silver) {
+        bail!(
+            "{} holds silver (keyword-made) labels: they are never used to measure or tune; use gold data",
+            path.display()
         );
     }
     Ok(())
@@ -443,26 +468,15 @@ fn add_lexical(
     (seed, cv_repeats, cv_seed): (u64, usize, u64),
 ) -> Result<()> {
     use model::lexical::{self, DevScores, Lexical};
-    refuse_test_split(dev_path, "the lexical weight")?;
-    if train_path.to_string_lossy().contains("test") {
-        bail!(
-            "refusing to fit the lexical component on {}: fit it on the train split",
-            train_path.display()
-        );
-    }
+    refuse_test_split(dev_path, Learns::Tune("the lexical weight"))?;
+    refuse_test_split(train_path, Learns::Fit("the lexical component"))?;
     let clf =
         Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?.without_lexical();
     let names = clf.labels().to_vec();
     let train = gold::read_labelled(train_path)?;
     let dev = gold::read_labelled(dev_path)?;
-    for (path, rows) in [(train_path, &train), (dev_path, &dev)] {
-        if rows.iter().any(|s| s.silver) {
-            bail!(
-                "{} holds silver (keyword-made) labels: use gold data",
-                path.display()
-            );
-        }
-    }
+    refuse_silver(train_path, &train)?;
+    refuse_silver(dev_path, &dev)?;
     let texts: Vec<&str> = dev.iter().map(|s| s.text.as_str()).collect();
     let model_scores = clf.predict(&texts)?;
     let ngram = baseline::NgramBaseline::fit(&train, seed)
@@ -680,7 +694,7 @@ fn run(cli: Cli) -> Result<()> {
             cv_repeats,
             seed,
         } => {
-            refuse_test_split(&dev, "thresholds")?;
+            refuse_test_split(&dev, Learns::Tune("thresholds"))?;
             let avg = model::average::average_models(&models, &out)?;
             let dv = gold::read_labelled(&dev)?;
             let clf = Classifier::load_with(ModelDir::open(&out)?, &Device::Cpu, engine)?;
@@ -850,12 +864,7 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("{gold_name}");
                 kept
             };
-            if data.iter().any(|s| s.silver) {
-                bail!(
-                    "{} holds silver (keyword-made) labels: they are never used to measure",
-                    gold_path.display()
-                );
-            }
+            refuse_silver(&gold_path, &data)?;
             let texts: Vec<&str> = data.iter().map(|s| s.text.as_str()).collect();
             let label_names: Vec<String> =
                 labels::ALL_LABELS.iter().map(|s| s.to_string()).collect();
@@ -902,7 +911,7 @@ fn run(cli: Cli) -> Result<()> {
                     lexical_alpha = clf.lexical().map(|l| l.settings().transformer_weight);
                     let root = clf.model().root.clone();
                     if tune_thresholds {
-                        refuse_test_split(&gold_path, "thresholds")?;
+                        refuse_test_split(&gold_path, Learns::Tune("thresholds"))?;
                         let (t, cv) = pick.pick(&data, &scores, &label_names);
                         model::write_thresholds(&root, &label_names, &t)?;
                         eprintln!(
@@ -1057,7 +1066,7 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&out)?;
             let mut cv_section = String::new();
             let summaries = if tune_min_evidence_score {
-                refuse_test_split(&gold_path, "the article rule")?;
+                refuse_test_split(&gold_path, Learns::Tune("the article rule"))?;
                 let mut rule = analyzer.aggregate_options().clone();
                 rule.min_evidence_score = 0.0;
                 let min_sentences = rule.min_sentences;

@@ -760,22 +760,37 @@ fn training_only_outputs_are_trained_and_dropped_on_save() {
 fn lexical_component_is_chosen_on_dev_and_blends_only_topic_scores() {
     let dir = tempfile::tempdir().unwrap();
     let model = copy_default_model(dir.path());
-    let run = |dev: &str| {
+    let run = |train: &str, dev: &str| {
         bin()
             .arg("lexical")
             .arg("--model")
             .arg(&model)
-            .args(["--train", "data/gold/train.jsonl", "--dev", dev])
+            .args(["--train", train, "--dev", dev])
             .args(["--cv-repeats", "3"])
             .output()
             .unwrap()
     };
-    let o = run("data/gold/test.jsonl");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("never on test"));
-    assert!(!model.join("lexical.json").exists());
+    for (train, dev, refusal) in [
+        (
+            "data/gold/train.jsonl",
+            "data/gold/test.jsonl",
+            "tune on the dev split",
+        ),
+        (
+            "data/gold/test.jsonl",
+            "data/gold/dev.jsonl",
+            "fit on the train split",
+        ),
+    ] {
+        let o = run(train, dev);
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("never on test"), "{stderr}");
+        assert!(stderr.contains(refusal), "{stderr}");
+        assert!(!model.join("lexical.json").exists());
+    }
 
-    let o = run("data/gold/dev.jsonl");
+    let o = run("data/gold/train.jsonl", "data/gold/dev.jsonl");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let read = |p: std::path::PathBuf| -> Value {
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
