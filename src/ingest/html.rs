@@ -618,13 +618,7 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
         )
         .filter(|s| plausible_person(s));
     }
-    byline.apply(
-        &mut a.date,
-        &mut a.source,
-        &mut a.author,
-        &mut a.url,
-        &mut a.meta,
-    );
+    byline.apply(&mut a);
     boilerplate::apply_extras(&extras, &mut a.meta);
     a.meta.insert("format".into(), "html".into());
     finish(a, src)

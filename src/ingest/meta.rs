@@ -1,8 +1,6 @@
 //! Shared metadata helpers: CJK character classes, date finding and
 //! normalisation, and `标签:值` field parsing for header lines.
 
-use std::collections::BTreeMap;
-
 /// True for CJK ideographs (BMP blocks and the common supplementary ones).
 pub(crate) fn is_han(c: char) -> bool {
     matches!(c as u32,
@@ -335,16 +333,18 @@ impl Byline {
         }
     }
 
-    /// Writes the author (作者 > 记者 > 编辑 > 责编) and the individual
-    /// roles into an article's fields / meta.
-    pub(crate) fn apply(
-        &self,
-        date: &mut Option<String>,
-        source: &mut Option<String>,
-        author: &mut Option<String>,
-        url: &mut Option<String>,
-        meta: &mut BTreeMap<String, String>,
-    ) {
+    /// Fills the article's date, source, URL and author (作者 > 记者 > 编辑 >
+    /// 责编) where they are still empty, and records the individual roles in
+    /// its meta.
+    pub(crate) fn apply(&self, article: &mut crate::document::Article) {
+        let crate::document::Article {
+            date,
+            source,
+            author,
+            url,
+            meta,
+            ..
+        } = article;
         if date.is_none() {
             date.clone_from(&self.date);
         }

@@ -49,13 +49,7 @@ pub(crate) fn parse(text: &str, src: &Src) -> Record {
         text: normalize_body(&body),
         ..Article::default()
     };
-    byline.apply(
-        &mut a.date,
-        &mut a.source,
-        &mut a.author,
-        &mut a.url,
-        &mut a.meta,
-    );
+    byline.apply(&mut a);
     boilerplate::apply_extras(&extras, &mut a.meta);
     a.meta.insert("format".into(), "text".into());
     finish(a, src)
