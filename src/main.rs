@@ -470,13 +470,13 @@ fn add_lexical(
     use model::lexical::{self, DevScores, Lexical};
     refuse_test_split(dev_path, Learns::Tune("the lexical weight"))?;
     refuse_test_split(train_path, Learns::Fit("the lexical component"))?;
-    let clf =
-        Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?.without_lexical();
-    let names = clf.labels().to_vec();
     let train = gold::read_labelled(train_path)?;
     let dev = gold::read_labelled(dev_path)?;
     refuse_silver(train_path, &train)?;
     refuse_silver(dev_path, &dev)?;
+    let clf =
+        Classifier::load_with(ModelDir::open(model_path)?, &Device::Cpu, engine)?.without_lexical();
+    let names = clf.labels().to_vec();
     let texts: Vec<&str> = dev.iter().map(|s| s.text.as_str()).collect();
     let model_scores = clf.predict(&texts)?;
     let ngram = baseline::NgramBaseline::fit(&train, seed)
@@ -842,6 +842,11 @@ fn run(cli: Cli) -> Result<()> {
             bootstrap,
             seed,
         } => {
+            // Only a model's thresholds are tuned on the gold file itself
+            // (a baseline tunes on its --dev): refuse test before scoring.
+            if tune_thresholds && baseline.is_none() {
+                refuse_test_split(&gold_path, Learns::Tune("thresholds"))?;
+            }
             let data = gold::read_labelled(&gold_path)?;
             let mut gold_name = gold_path.display().to_string();
             let data = if exclude_stratum.is_empty() {
@@ -911,7 +916,6 @@ fn run(cli: Cli) -> Result<()> {
                     lexical_alpha = clf.lexical().map(|l| l.settings().transformer_weight);
                     let root = clf.model().root.clone();
                     if tune_thresholds {
-                        refuse_test_split(&gold_path, Learns::Tune("thresholds"))?;
                         let (t, cv) = pick.pick(&data, &scores, &label_names);
                         model::write_thresholds(&root, &label_names, &t)?;
                         eprintln!(
@@ -1042,6 +1046,9 @@ fn run(cli: Cli) -> Result<()> {
             cv_repeats,
             seed,
         } => {
+            if tune_min_evidence_score {
+                refuse_test_split(&gold_path, Learns::Tune("the article rule"))?;
+            }
             let gold = eval_articles::read_article_gold(&gold_path)?;
             let wanted: std::collections::BTreeSet<&str> =
                 gold.iter().map(|g| g.id.as_str()).collect();
@@ -1066,7 +1073,6 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&out)?;
             let mut cv_section = String::new();
             let summaries = if tune_min_evidence_score {
-                refuse_test_split(&gold_path, Learns::Tune("the article rule"))?;
                 let mut rule = analyzer.aggregate_options().clone();
                 rule.min_evidence_score = 0.0;
                 let min_sentences = rule.min_sentences;

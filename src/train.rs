@@ -208,12 +208,13 @@ impl Trainer {
         cfg: &TrainConfig,
         device: &Device,
     ) -> Result<Self> {
-        Self::build(base, labels, 0, pos_weights, cfg, device)
+        Self::with_training_only_outputs(base, labels, &[], pos_weights, cfg, device)
     }
 
     /// Train `extra` outputs beyond the model's labels as well (named, in
     /// order, after them); they are dropped when the model is saved. A
-    /// policy-lens base keeps its head for `labels`.
+    /// policy-lens base keeps its head for `labels`. `pos_weights` has one
+    /// weight per output, `labels` then `extra`.
     pub fn with_training_only_outputs(
         base: &ModelDir,
         labels: &[String],
@@ -222,18 +223,7 @@ impl Trainer {
         cfg: &TrainConfig,
         device: &Device,
     ) -> Result<Self> {
-        let all = [labels, extra].concat();
-        Self::build(base, &all, extra.len(), pos_weights, cfg, device)
-    }
-
-    fn build(
-        base: &ModelDir,
-        labels: &[String],
-        extra: usize,
-        pos_weights: &[f32],
-        cfg: &TrainConfig,
-        device: &Device,
-    ) -> Result<Self> {
+        let outputs = [labels, extra].concat();
         let tokenizer = load_tokenizer(
             &base.tokenizer,
             cfg.max_length.min(base.config.max_position_embeddings),
@@ -247,11 +237,11 @@ impl Trainer {
         }
         let base_head_fits = weights
             .get("classifier.weight")
-            .is_some_and(|w| w.dims().first() == Some(&(labels.len() - extra)));
-        if extra > 0 && base_head_fits {
-            crate::model::trainable::extend_head(&mut weights, extra, &mut rng, device)?;
+            .is_some_and(|w| w.dims().first() == Some(&labels.len()));
+        if !extra.is_empty() && base_head_fits {
+            crate::model::trainable::extend_head(&mut weights, extra.len(), &mut rng, device)?;
         }
-        let model = TrainableModel::new(&base.config, weights, labels.len(), &mut rng, device)?;
+        let model = TrainableModel::new(&base.config, weights, outputs.len(), &mut rng, device)?;
         let opt = AdamW::new(
             model.vars(),
             ParamsAdamW {
@@ -260,13 +250,13 @@ impl Trainer {
                 ..Default::default()
             },
         )?;
-        let pos_weight = Tensor::from_vec(pos_weights.to_vec(), (1, labels.len()), device)?;
+        let pos_weight = Tensor::from_vec(pos_weights.to_vec(), (1, outputs.len()), device)?;
         Ok(Self {
             model,
             opt,
             tokenizer,
-            labels: labels.to_vec(),
-            saved: labels.len() - extra,
+            saved: labels.len(),
+            labels: outputs,
             pos_weight,
             rng,
             device: device.clone(),

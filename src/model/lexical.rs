@@ -300,7 +300,7 @@ pub struct AlphaFold {
 /// transformer alone on the same half.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlphaCv {
-    /// Repeats of the two-fold split, and its seed.
+    /// Repeats of the two-fold split.
     pub repeats: usize,
     /// Seed of the article shuffles.
     pub seed: u64,
@@ -338,7 +338,7 @@ pub struct AlphaChoice {
 /// (`lexical-report.json` in the model directory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LexicalReport {
-    /// Train split the n-gram model was fit on, and its sha256.
+    /// Train split the n-gram model was fit on.
     pub train: String,
     /// sha256 of the train split.
     pub train_sha256: String,
